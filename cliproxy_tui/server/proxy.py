@@ -1,0 +1,290 @@
+"""The one request path: model → providers → credential → translate → executor → client.
+
+``ProxyCore`` holds what a request needs (registry, manager, executors, the current
+access checker) and turns one parsed client request into a response. Route modules only
+read and validate the client's body; everything after that is here, shared by every
+client format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from aiohttp import web
+
+from ..auth.model import Credential
+from ..clock import SYSTEM_CLOCK, Clock
+from ..errors import (
+    NotImplementedRouteError,
+    ProxyError,
+    StreamError,
+    UnknownModelError,
+)
+from ..masking import hide
+from ..providers import HttpPool, build_executor
+from ..providers.base import ExecRequest, ExecResult, Executor, UpstreamStream, UsageDetail
+from ..registry import ModelRegistry, resolve_model
+from ..translate import Pair, get_pair
+from ..usage import UsageRecord
+from . import errors as error_bodies
+from .access import AccessChecker
+from .sse import SSE_HEADERS, end_of_stream, frame_for
+
+log = logging.getLogger("cliproxy_tui.server")
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_request_ids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class ClientCall:
+    """One parsed client request, as the route handlers hand it over."""
+
+    fmt: str
+    model: str
+    body: dict[str, Any]
+    stream: bool
+    alt: str = ""
+    principal: str = ""
+    headers: Any = field(default_factory=dict)
+    #: the aiohttp request (streams are prepared on it)
+    request: Any = None
+    #: set by /v1/completions: convert the chat answer back to the legacy shape
+    legacy_completions: bool = False
+
+
+class ProxyCore:
+    def __init__(self, registry: ModelRegistry, manager: Any, pool: HttpPool,
+                 usage_sink: Callable[[UsageRecord], None], *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.registry = registry
+        self.manager = manager
+        self.pool = pool
+        self.usage_sink = usage_sink
+        self.clock = clock
+        self.access = AccessChecker(())
+        self.compat_names: frozenset[str] = frozenset()
+        self.max_body_bytes = 32 * 1024 * 1024
+        self._executors: dict[str, Executor] = {}
+        #: live upstream streams, closed on shutdown so that handlers finish at once
+        self.open_streams: set[UpstreamStream] = set()
+
+    # -- executors ---------------------------------------------------------------------
+
+    def executor(self, provider: str) -> Executor:
+        ex = self._executors.get(provider)
+        if ex is None:
+            ex = self._executors[provider] = build_executor(provider, self.pool)
+        return ex
+
+    def reset_executors(self) -> None:
+        """Drop executor instances so the next request builds them with the new config."""
+        self._executors.clear()
+
+    # -- the request path --------------------------------------------------------------
+
+    def _route(self, call: ClientCall) -> tuple[str, list[str], dict[str, Any]]:
+        resolved = resolve_model(call.model, self.compat_names)
+        providers = resolved.providers
+        if providers is None:
+            providers = self.registry.providers_for(resolved.model)
+        if not providers:
+            raise UnknownModelError(call.model)
+        return resolved.model, providers, resolved.metadata
+
+    def _prepare(self, call: ClientCall, model: str, metadata: dict[str, Any],
+                 cred: Credential) -> tuple[Executor, Pair, ExecRequest]:
+        ex = self.executor(cred.provider)
+        pair = get_pair(call.fmt, ex.native_format)
+        if pair is None:
+            raise NotImplementedRouteError(
+                f"model {call.model} is served by provider {cred.provider}, which speaks the "
+                f"{ex.native_format} API; translation from the {call.fmt} API to it is not "
+                "available in this version")
+        body = pair.request(model, call.body, call.stream)
+        req = ExecRequest(model=model, body=body, stream=call.stream, source_format=call.fmt,
+                          alt=call.alt, metadata=metadata, client_headers=call.headers)
+        return ex, pair, req
+
+    async def generate(self, call: ClientCall) -> web.StreamResponse:
+        started = self.clock.monotonic()
+        at = self.clock.now()
+        try:
+            model, providers, metadata = self._route(call)
+        except ProxyError as err:
+            return self.error_response(call.fmt, err)
+
+        chosen: dict[str, Any] = {}
+
+        async def attempt(cred: Credential) -> Any:
+            ex, pair, req = self._prepare(call, model, metadata, cred)
+            chosen["pair"] = pair
+            if call.stream:
+                return await ex.execute_stream(cred, req)
+            return await ex.execute(cred, req)
+
+        try:
+            # a stream's outcome is recorded when it ends, not when its headers arrive
+            result, cred = await self.manager.execute(model, providers, attempt,
+                                                      record_success=not call.stream)
+        except ProxyError as err:
+            self._record(call, at, started, model, None, None, err.status, None, None)
+            return self.error_response(call.fmt, err)
+        pair: Pair = chosen["pair"]
+        if call.stream:
+            return await self._stream(call, at, started, model, cred, pair, result)
+        return self._complete(call, at, started, model, cred, pair, result)
+
+    def _complete(self, call: ClientCall, at: float, started: float, model: str,
+                  cred: Credential, pair: Pair, result: ExecResult) -> web.Response:
+        state = pair.new_stream(model, call.body)
+        try:
+            body = pair.response(state, result.body)
+            if call.legacy_completions:
+                body = _legacy_completion_body(body)
+        except Exception as exc:  # a translator bug must not take the server down
+            log.exception("translating the %s answer failed", pair.upstream)
+            err = StreamError(f"could not translate the upstream answer: {exc}")
+            self._record(call, at, started, model, cred, result.upstream_model, err.status,
+                         result.usage, None)
+            return self.error_response(call.fmt, err)
+        self._record(call, at, started, model, cred, result.upstream_model, 200, result.usage,
+                     None)
+        return web.Response(body=body, headers=_JSON_HEADERS)
+
+    async def _stream(self, call: ClientCall, at: float, started: float, model: str,
+                      cred: Credential, pair: Pair, upstream: UpstreamStream) -> web.StreamResponse:
+        request = call.request
+        frame = frame_for(call.fmt, call.alt)
+        raw_gemini = call.fmt == "gemini" and bool(call.alt)
+        state = pair.new_stream(model, call.body)
+        if raw_gemini:
+            state.data = "raw"
+        legacy = call.legacy_completions
+        resp = web.StreamResponse(status=200, headers=None if raw_gemini else SSE_HEADERS)
+        ttfb: float | None = None
+        status = 200
+        outcome: tuple[bool, int, str] | None = None
+        self.open_streams.add(upstream)
+        try:
+            await resp.prepare(request)
+            try:
+                async for lines in upstream:
+                    payloads = pair.stream_lines(state, lines)
+                    if not payloads:
+                        continue
+                    if legacy:
+                        payloads = _legacy_chunks(payloads)
+                    data = b"".join(filter(None, map(frame, payloads)))
+                    if data:
+                        await resp.write(data)
+                        if ttfb is None:
+                            ttfb = self.clock.monotonic()
+                tail = [frame(p) for p in pair.stream_end(state)]
+                tail.append(end_of_stream(call.fmt))
+                data = b"".join(filter(None, tail))
+                if data:
+                    await resp.write(data)
+                    if ttfb is None:
+                        ttfb = self.clock.monotonic()
+                outcome = (True, 0, "")
+            except ProxyError as err:
+                status = err.status
+                outcome = (False, err.upstream_status, err.message)
+                await resp.write(error_bodies.stream_error_event(call.fmt, err, alt=call.alt))
+            await resp.write_eof()
+        except (ConnectionError, asyncio.CancelledError) as exc:
+            status = 499  # the client went away; nothing left to tell it
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        finally:
+            self.open_streams.discard(upstream)
+            await upstream.aclose()
+            if outcome is None:
+                # the client left: that says nothing about the credential
+                outcome = (True, 0, "")
+            self.manager.record_result(cred.id, model, success=outcome[0], status=outcome[1],
+                                       message=outcome[2])
+            ttfb_ms = None if ttfb is None else (ttfb - started) * 1000.0
+            self._record(call, at, started, model, cred, upstream.upstream_model, status,
+                         upstream.usage, ttfb_ms)
+        return resp
+
+    async def count_tokens(self, call: ClientCall) -> web.Response:
+        try:
+            model, providers, metadata = self._route(call)
+        except ProxyError as err:
+            return self.error_response(call.fmt, err)
+        chosen: dict[str, Any] = {}
+
+        async def attempt(cred: Credential) -> ExecResult:
+            ex, pair, req = self._prepare(call, model, metadata, cred)
+            chosen["pair"] = pair
+            return await ex.count_tokens(cred, req)
+
+        try:
+            result, _cred = await self.manager.execute(model, providers, attempt)
+        except ProxyError as err:
+            return self.error_response(call.fmt, err)
+        pair: Pair = chosen["pair"]
+        body = pair.count_response(pair.new_stream(model, call.body), result.body)
+        return web.Response(body=body, headers=_JSON_HEADERS)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def error_response(self, fmt: str, err: ProxyError) -> web.Response:
+        status, headers, body = error_bodies.render_error(fmt, err)
+        return web.Response(status=status, body=body, headers=headers)
+
+    def _record(self, call: ClientCall, at: float, started: float, model: str,
+                cred: Credential | None, served: str | None, status: int,
+                usage: UsageDetail | None, ttfb_ms: float | None) -> None:
+        u = usage or _NO_USAGE
+        total = u.total_tokens or (u.input_tokens + u.output_tokens + u.reasoning_tokens)
+        record = UsageRecord(
+            time=at,
+            client_key=hide(call.principal) if call.principal else "",
+            client_format=call.fmt,
+            model=call.model,
+            served_model=served or model,
+            provider=cred.provider if cred else "",
+            credential_id=cred.id if cred else "",
+            credential_label=cred.display_label() if cred else "",
+            status=status,
+            failed=status >= 400,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cached_tokens=u.cached_tokens,
+            reasoning_tokens=u.reasoning_tokens,
+            total_tokens=total,
+            latency_ms=(self.clock.monotonic() - started) * 1000.0,
+            ttfb_ms=ttfb_ms,
+            stream=call.stream,
+            request_id=f"r{next(_request_ids)}",
+        )
+        self.usage_sink(record)
+
+
+_NO_USAGE = UsageDetail()
+
+
+def _legacy_completion_body(body: bytes) -> bytes:
+    from .. import jsonfast
+    from .completions import chat_response_to_completions
+
+    return jsonfast.dumps(chat_response_to_completions(jsonfast.loads(body)))
+
+
+def _legacy_chunks(payloads: list[bytes]) -> list[bytes]:
+    from .. import jsonfast
+    from .completions import chat_chunk_to_completions
+
+    out = []
+    for p in payloads:
+        converted = chat_chunk_to_completions(jsonfast.loads(p))
+        if converted is not None:
+            out.append(jsonfast.dumps(converted))
+    return out
