@@ -278,7 +278,7 @@ class Service:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, cfg.host, cfg.port, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, cfg.host, cfg.port)
         try:
             await site.start()
         except OSError as exc:

@@ -196,8 +196,9 @@ class UsageDb:
     """The writer thread and its connection. ``put`` is O(1) and safe from any thread."""
 
     def __init__(self, path: str | None, retention_days: int, clock: Clock,
-                 on_open: Callable[[sqlite3.Connection, float | None], None], *, busy_timeout: float,
-                 flush_interval: float, batch_size: int, max_pending: int) -> None:
+                 on_open: Callable[[sqlite3.Connection, float | None], None], *,
+                 busy_timeout: float, flush_interval: float, batch_size: int,
+                 max_pending: int) -> None:
         self._path = os.path.expanduser(path) if path else None
         self._retention_days = retention_days
         self._clock = clock
@@ -271,12 +272,10 @@ class UsageDb:
 
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
+        stopping = False
+        bug_logged = False
         try:
-            conn = self._open()
-            self._first_open.set()
-            while True:
-                self._wake.wait(self._flush_interval)
-                self._wake.clear()
+            while not stopping:
                 stopping = self._closed
                 try:
                     if conn is None:
@@ -287,9 +286,13 @@ class UsageDb:
                         self._prune(conn)
                     self._run_calls(conn)
                 except Exception:  # a bug here must not end persistence for the run
-                    log.exception("usage writer iteration failed")
-                if stopping:
-                    break
+                    if not bug_logged:
+                        bug_logged = True
+                        log.exception("usage writer iteration failed")
+                self._first_open.set()
+                if not stopping:
+                    self._wake.wait(self._flush_interval)
+                    self._wake.clear()
         finally:
             self._first_open.set()
             with self._calls_lock:
@@ -316,6 +319,8 @@ class UsageDb:
         except sqlite3.DatabaseError as exc:
             conn.close()
             conn = self._fall_back(self._path or ":memory:", exc)
+        except Exception:
+            log.exception("usage history could not be loaded from %s", self._path)
         self._prune(conn)
         return conn
 
@@ -424,6 +429,9 @@ class UsageDb:
             return
         # A call was queued after the rows its caller added: write those first, even
         # the ones that arrived while this iteration was flushing.
+        self._drain_inbox()
+        if conn is not None:
+            self._flush(conn)
         while self._calls:
             fn, future = self._calls.popleft()
             try:

@@ -128,11 +128,33 @@ async def test_stream_without_client_stream_options(fake: FakeOpenAI, pool: Http
     stream = await OpenAICompatExecutor("openrouter", pool).execute_stream(cred(), req)
     lines = [ln async for batch in stream for ln in batch]
     assert fake.last.json["stream_options"] == {"include_usage": True}
-    args = "".join(jsonfast.loads(ln[6:])["choices"][0]["delta"]["tool_calls"][0]["function"]
-                   ["arguments"] for ln in lines
-                   if ln.startswith(b"data: {") and b"tool_calls" in ln and b'"delta"' in ln
-                   and b"arguments" in ln)
+    chunks = [jsonfast.loads(ln[6:]) for ln in lines if ln.startswith(b"data: {")]
+    args = "".join(call["function"].get("arguments", "")
+                   for c in chunks if c["choices"]
+                   for call in c["choices"][0]["delta"].get("tool_calls") or [])
     assert args == '{"city":"Paris"}'
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+async def test_fake_satisfies_the_official_sdk(fake: FakeOpenAI) -> None:
+    from openai import AsyncOpenAI
+
+    async with AsyncOpenAI(api_key=KEY, base_url=fake.url + "/v1", max_retries=0) as client:
+        done = await client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+        assert done.choices[0].message.content == fake.reply_text
+        assert done.usage is not None and done.usage.prompt_tokens == 11
+        parts, usage = [], None
+        async for chunk in await client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "hi"}], stream=True,
+                stream_options={"include_usage": True}):
+            if chunk.choices:
+                parts.append(chunk.choices[0].delta.content or "")
+            usage = chunk.usage or usage
+        assert "".join(parts) == fake.reply_text
+        assert usage is not None and usage.completion_tokens == 7
+        models = await client.models.list()
+        assert [m.id for m in models.data] == fake.models
 
 
 async def test_keyless_credential_sends_no_authorization(fake: FakeOpenAI,

@@ -297,8 +297,8 @@ async def test_line_stream_over_network_with_usage(fake: FakeUpstream, pool: Htt
     fake.chunk_delay = 0.02
     fake.script(FakeResponse(chunks=[
         b'data: {"choices":[{"delta":{"content":"a"}}],"usage":null}\r\n\r\nda',
-        b'ta: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,'
-        b'"total_tokens":7}}\n\n',
+        (b'ta: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,'
+         b'"total_tokens":7}}\n\n'),
         b"data: [DONE]\n\n"]))
     resp = await request(pool, "POST", fake.url + "/s", headers={}, body=b"{}")
     stream = LineStream(resp, StreamUsageTracker("openai"), upstream_model="m")
@@ -307,8 +307,8 @@ async def test_line_stream_over_network_with_usage(fake: FakeUpstream, pool: Htt
     assert all(batches)
     lines = [ln for b in batches for ln in b]
     assert lines == [b'data: {"choices":[{"delta":{"content":"a"}}],"usage":null}', b"",
-                     b'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,'
-                     b'"total_tokens":7}}', b"", b"data: [DONE]", b""]
+                     (b'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,'
+                      b'"total_tokens":7}}'), b"", b"data: [DONE]", b""]
     assert stream.usage is not None and stream.usage.total_tokens == 7
     await stream.aclose()
     await stream.aclose()

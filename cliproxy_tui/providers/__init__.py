@@ -37,5 +37,15 @@ def build_executor(provider: str, pool: HttpPool) -> Executor:
     return OpenAICompatExecutor(provider, pool)
 
 
-__all__ = ["ExecRequest", "ExecResult", "Executor", "HttpPool", "NATIVE_FORMAT", "UpstreamMap",
-           "UpstreamStream", "UsageDetail", "build_executor", "native_format_of"]
+__all__ = [
+    "NATIVE_FORMAT",
+    "ExecRequest",
+    "ExecResult",
+    "Executor",
+    "HttpPool",
+    "UpstreamMap",
+    "UpstreamStream",
+    "UsageDetail",
+    "build_executor",
+    "native_format_of",
+]

@@ -9,7 +9,8 @@ encoded and decoded by ``providers.http`` / ``LineStream``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .. import jsonfast
 from ..errors import ConfigurationError
@@ -48,7 +49,7 @@ _COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinkin
 _MAX_CACHE_BREAKPOINTS = 4
 
 
-def claude_token(cred: "Credential") -> str:
+def claude_token(cred: Credential) -> str:
     """The API key, else the OAuth access token."""
     if cred.api_key:
         return cred.api_key
@@ -59,7 +60,7 @@ def claude_token(cred: "Credential") -> str:
                              "or access token")
 
 
-def claude_headers(cred: "Credential", client_headers: Mapping[str, str], *,
+def claude_headers(cred: Credential, client_headers: Mapping[str, str], *,
                    stream: bool) -> dict[str, str]:
     token = claude_token(cred)
     headers = {
@@ -80,7 +81,7 @@ def claude_headers(cred: "Credential", client_headers: Mapping[str, str], *,
     return headers
 
 
-def claude_base_url(cred: "Credential") -> str:
+def claude_base_url(cred: Credential) -> str:
     # Trimmed unlike upstream, which produced ``https://x//v1/messages`` (§5.4 quirk).
     return (cred.base_url.strip() or DEFAULT_BASE_URL).rstrip("/")
 
@@ -122,7 +123,7 @@ def with_claude_code_system(body: Mapping[str, Any]) -> list[Any]:
     return [block, *own]
 
 
-def prepare_claude_body(cred: "Credential", req: ExecRequest, *,
+def prepare_claude_body(cred: Credential, req: ExecRequest, *,
                         stream: bool) -> tuple[dict[str, Any], str]:
     """A shallow copy of ``req.body`` ready to send, and the upstream model name."""
     body = dict(req.body)
@@ -142,7 +143,7 @@ class ClaudeExecutor:
     def __init__(self, pool: HttpPool) -> None:
         self._pool = pool
 
-    async def _send(self, cred: "Credential", req: ExecRequest, path: str,
+    async def _send(self, cred: Credential, req: ExecRequest, path: str,
                     body: dict[str, Any], *, stream: bool) -> Any:
         url = f"{claude_base_url(cred)}{path}?beta=true"
         headers = claude_headers(cred, req.client_headers, stream=stream)
@@ -150,7 +151,7 @@ class ClaudeExecutor:
                              body=jsonfast.dumps(body), proxy_url=cred.proxy_url,
                              decompress=False)
 
-    async def execute(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def execute(self, cred: Credential, req: ExecRequest) -> ExecResult:
         body, model = prepare_claude_body(cred, req, stream=False)
         if body.get("stream"):
             body["stream"] = False
@@ -160,14 +161,14 @@ class ClaudeExecutor:
                           headers={"Content-Type": "application/json"},
                           upstream_model=model)
 
-    async def execute_stream(self, cred: "Credential", req: ExecRequest) -> LineStream:
+    async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:
         body, model = prepare_claude_body(cred, req, stream=True)
         body["stream"] = True
         resp = await self._send(cred, req, "/v1/messages", body, stream=True)
         return LineStream(resp, StreamUsageTracker("claude"), upstream_model=model,
                           encoded=True)
 
-    async def count_tokens(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
         full, model = prepare_claude_body(cred, req, stream=False)
         body = {k: full[k] for k in _COUNT_FIELDS if k in full}
         resp = await self._send(cred, req, "/v1/messages/count_tokens", body, stream=False)
@@ -185,5 +186,12 @@ def _body_usage(data: bytes) -> UsageDetail | None:
     return found if found is not None and found.any() else None
 
 
-__all__ = ["ANTHROPIC_BETA", "CLAUDE_CODE_SYSTEM_TEXT", "ClaudeExecutor", "DEFAULT_BASE_URL",
-           "claude_headers", "prepare_claude_body", "with_claude_code_system"]
+__all__ = [
+    "ANTHROPIC_BETA",
+    "CLAUDE_CODE_SYSTEM_TEXT",
+    "DEFAULT_BASE_URL",
+    "ClaudeExecutor",
+    "claude_headers",
+    "prepare_claude_body",
+    "with_claude_code_system",
+]

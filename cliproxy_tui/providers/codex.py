@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .. import jsonfast
 from ..clock import SYSTEM_CLOCK, Clock
@@ -80,7 +81,7 @@ class PromptCacheIds:
         return len(self._ids)
 
 
-def codex_token(cred: "Credential") -> str:
+def codex_token(cred: Credential) -> str:
     if cred.api_key:
         return cred.api_key
     token = (cred.metadata or {}).get("access_token")
@@ -90,11 +91,11 @@ def codex_token(cred: "Credential") -> str:
                              "or access token")
 
 
-def is_codex_oauth(cred: "Credential") -> bool:
+def is_codex_oauth(cred: Credential) -> bool:
     return not cred.api_key and bool((cred.metadata or {}).get("access_token"))
 
 
-def codex_headers(cred: "Credential", client_headers: Mapping[str, str],
+def codex_headers(cred: Credential, client_headers: Mapping[str, str],
                   cache_id: str) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
@@ -116,7 +117,7 @@ def codex_headers(cred: "Credential", client_headers: Mapping[str, str],
     return headers
 
 
-def map_codex_model(cred: "Credential", req: ExecRequest, body: dict[str, Any]) -> str:
+def map_codex_model(cred: Credential, req: ExecRequest, body: dict[str, Any]) -> str:
     """Alias, then effort suffix → base model + ``reasoning.effort``; edits ``body`` (a copy)."""
     requested = cred.model_aliases.get(req.model.lower()) or body.get("model") or req.model
     model, effort = _EFFORT_MODELS.get(str(requested), (str(requested), None))
@@ -235,7 +236,7 @@ class CodexExecutor:
         self._pool = pool
         self.prompt_cache = PromptCacheIds(clock)
 
-    def _prepare(self, cred: "Credential", req: ExecRequest) -> tuple[dict[str, Any], str, str]:
+    def _prepare(self, cred: Credential, req: ExecRequest) -> tuple[dict[str, Any], str, str]:
         body = dict(req.body)
         model = map_codex_model(cred, req, body)
         body["stream"] = True
@@ -249,7 +250,7 @@ class CodexExecutor:
             cache_id = body["prompt_cache_key"]
         return body, model, cache_id
 
-    async def _send(self, cred: "Credential", req: ExecRequest) -> tuple[Any, str]:
+    async def _send(self, cred: Credential, req: ExecRequest) -> tuple[Any, str]:
         body, model, cache_id = self._prepare(cred, req)
         base = (cred.base_url.strip() or DEFAULT_BASE_URL).rstrip("/")
         resp = await request(self._pool, "POST", f"{base}/responses",
@@ -257,7 +258,7 @@ class CodexExecutor:
                              body=jsonfast.dumps(body), proxy_url=cred.proxy_url)
         return resp, model
 
-    async def execute(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def execute(self, cred: Credential, req: ExecRequest) -> ExecResult:
         resp, model = await self._send(cred, req)
         stream = LineStream(resp, upstream_model=model)
         try:
@@ -283,11 +284,11 @@ class CodexExecutor:
             await stream.aclose()
         raise UpstreamError(408, NO_COMPLETION_MESSAGE, "text/plain")
 
-    async def execute_stream(self, cred: "Credential", req: ExecRequest) -> LineStream:
+    async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:
         resp, model = await self._send(cred, req)
         return LineStream(resp, StreamUsageTracker("codex"), upstream_model=model)
 
-    async def count_tokens(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
         body = dict(req.body)
         model = map_codex_model(cred, req, body)
         n = estimate_tokens(responses_request_text(body))
@@ -297,5 +298,12 @@ class CodexExecutor:
                           headers={"Content-Type": "application/json"}, upstream_model=model)
 
 
-__all__ = ["CodexExecutor", "DEFAULT_BASE_URL", "NO_COMPLETION_MESSAGE", "PromptCacheIds",
-           "codex_headers", "map_codex_model", "responses_request_text"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "NO_COMPLETION_MESSAGE",
+    "CodexExecutor",
+    "PromptCacheIds",
+    "codex_headers",
+    "map_codex_model",
+    "responses_request_text",
+]

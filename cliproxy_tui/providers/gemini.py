@@ -29,7 +29,7 @@ def models_base(base_url: str) -> str:
     return base + "/models"
 
 
-def _bearer(cred: "Credential") -> str:
+def _bearer(cred: Credential) -> str:
     meta = cred.metadata or {}
     token = meta.get("token")
     if isinstance(token, dict) and isinstance(token.get("access_token"), str) \
@@ -76,14 +76,14 @@ class GeminiExecutor:
         self._pool = pool
 
     @staticmethod
-    def upstream_model(cred: "Credential", model: str) -> str:
+    def upstream_model(cred: Credential, model: str) -> str:
         return cred.model_aliases.get(model.lower(), model)
 
-    def _url(self, cred: "Credential", model: str, action: str) -> str:
+    def _url(self, cred: Credential, model: str, action: str) -> str:
         return f"{models_base(cred.base_url)}/{quote(model, safe='-._~')}:{action}"
 
     @staticmethod
-    def _headers(cred: "Credential") -> dict[str, str]:
+    def _headers(cred: Credential) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
         key = cred.api_key
         if key:
@@ -103,7 +103,7 @@ class GeminiExecutor:
         payload.pop("session_id", None)
         return payload
 
-    async def execute(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def execute(self, cred: Credential, req: ExecRequest) -> ExecResult:
         model = self.upstream_model(cred, req.model)
         url = self._url(cred, model, "generateContent")
         if req.alt:
@@ -119,7 +119,7 @@ class GeminiExecutor:
             usage = None
         return ExecResult(body=body, status=status, usage=usage, upstream_model=model)
 
-    async def execute_stream(self, cred: "Credential", req: ExecRequest) -> LineStream:
+    async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:
         model = self.upstream_model(cred, req.model)
         url = self._url(cred, model, "streamGenerateContent")
         url += ("?$alt=" + quote(req.alt, safe="")) if req.alt else "?alt=sse"
@@ -128,7 +128,7 @@ class GeminiExecutor:
                              proxy_url=cred.proxy_url)
         return LineStream(resp, StreamUsageTracker("gemini"), upstream_model=model)
 
-    async def count_tokens(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
         model = self.upstream_model(cred, req.model)
         payload = dict(req.body)
         for key in ("tools", "generationConfig", "session_id"):

@@ -18,7 +18,8 @@ import asyncio
 import logging
 import os
 import zlib
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -72,7 +73,7 @@ class UpstreamMap:
             self._add(origin, target, f"{origin}={target}")
 
     @classmethod
-    def parse(cls, value: str) -> "UpstreamMap":
+    def parse(cls, value: str) -> UpstreamMap:
         """Parse ``ORIGIN=URL,ORIGIN=URL``; raises ``ValueError`` naming the bad pair."""
         result = cls()
         for raw in value.split(","):
@@ -86,7 +87,7 @@ class UpstreamMap:
         return result
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "UpstreamMap":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UpstreamMap:
         return cls.parse(env.get(ENV_UPSTREAM_MAP, ""))
 
     def _add(self, origin: str, target: str, pair: str) -> None:
@@ -358,7 +359,7 @@ def decode_body(data: bytes, content_encoding: str) -> bytes:
         return data
     try:
         return decoder(data)
-    except Exception:  # a lying Content-Encoding: pass the bytes on rather than lose them
+    except Exception:  # noqa: BLE001 - a lying Content-Encoding: pass the bytes on, not lose them
         return data
 
 

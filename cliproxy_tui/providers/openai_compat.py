@@ -24,7 +24,7 @@ class OpenAICompatExecutor:
         self.identifier = provider_key
         self._pool = pool
 
-    def _endpoint(self, cred: "Credential") -> str:
+    def _endpoint(self, cred: Credential) -> str:
         base = cred.base_url.strip().rstrip("/")
         if not base:
             # Upstream answers 401 here, which parks the credential for 30 minutes; a
@@ -33,7 +33,7 @@ class OpenAICompatExecutor:
         return base + "/chat/completions"
 
     @staticmethod
-    def _headers(cred: "Credential", stream: bool) -> dict[str, str]:
+    def _headers(cred: Credential, stream: bool) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "User-Agent": _USER_AGENT}
         key = cred.api_key
         if key:
@@ -44,10 +44,10 @@ class OpenAICompatExecutor:
         return headers
 
     @staticmethod
-    def upstream_model(cred: "Credential", model: str) -> str:
+    def upstream_model(cred: Credential, model: str) -> str:
         return cred.model_aliases.get(model.lower(), model)
 
-    async def execute(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def execute(self, cred: Credential, req: ExecRequest) -> ExecResult:
         url = self._endpoint(cred)
         model = self.upstream_model(cred, req.model)
         payload = dict(req.body)
@@ -67,7 +67,7 @@ class OpenAICompatExecutor:
             usage = None
         return ExecResult(body=body, status=status, usage=usage, upstream_model=model)
 
-    async def execute_stream(self, cred: "Credential", req: ExecRequest) -> LineStream:
+    async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:
         url = self._endpoint(cred)
         model = self.upstream_model(cred, req.model)
         payload = dict(req.body)
@@ -82,7 +82,7 @@ class OpenAICompatExecutor:
                              body=jsonfast.dumps(payload), proxy_url=cred.proxy_url)
         return LineStream(resp, StreamUsageTracker("openai"), upstream_model=model)
 
-    async def count_tokens(self, cred: "Credential", req: ExecRequest) -> ExecResult:
+    async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
         model = self.upstream_model(cred, req.model)
         n = estimate_tokens(openai_request_text(req.body))
         body: dict[str, Any] = {"usage": {"prompt_tokens": n, "total_tokens": n}}

@@ -9,7 +9,8 @@ operations; lines are only inspected further when a usage tracker wants them.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -36,11 +37,21 @@ class LineStream:
     decoded here according to ``Content-Encoding``.
     """
 
-    __slots__ = ("status", "upstream_model", "headers", "_resp", "_tracker", "_pending",
-                 "_pending_len", "_decode", "_done", "_closed")
+    __slots__ = (
+        "_closed",
+        "_decode",
+        "_done",
+        "_pending",
+        "_pending_len",
+        "_resp",
+        "_tracker",
+        "headers",
+        "status",
+        "upstream_model",
+    )
 
     def __init__(self, resp: aiohttp.ClientResponse,
-                 usage_tracker: "StreamUsageTracker | None" = None, *,
+                 usage_tracker: StreamUsageTracker | None = None, *,
                  upstream_model: str = "", encoded: bool = False) -> None:
         self.status = resp.status
         self.upstream_model = upstream_model
@@ -56,10 +67,10 @@ class LineStream:
         self._closed = False
 
     @property
-    def usage(self) -> "UsageDetail | None":
+    def usage(self) -> UsageDetail | None:
         return self._tracker.detail if self._tracker is not None else None
 
-    def __aiter__(self) -> "LineStream":
+    def __aiter__(self) -> LineStream:
         return self
 
     async def __anext__(self) -> list[bytes]:
@@ -157,4 +168,4 @@ class LineStream:
         self._close_now()
 
 
-__all__ = ["LineStream", "MAX_LINE"]
+__all__ = ["MAX_LINE", "LineStream"]

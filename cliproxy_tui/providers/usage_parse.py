@@ -11,7 +11,8 @@ records Claude's ``message_start`` (output ≈ 1) and Gemini's partial first-chu
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from .. import jsonfast
 from .base import UsageDetail
@@ -129,7 +130,7 @@ _EXTRACTORS: dict[str, Callable[[Any], UsageDetail | None]] = {
 class StreamUsageTracker:
     """Remembers the usage of a stream as its lines go by."""
 
-    __slots__ = ("family", "marker", "detail", "_extract")
+    __slots__ = ("_extract", "detail", "family", "marker")
 
     def __init__(self, family: Family) -> None:
         if family not in _EXTRACTORS:
@@ -198,7 +199,9 @@ def _tool_texts(tools: Any, out: list[str]) -> None:
     for tool in tools:
         if not isinstance(tool, dict):
             continue
-        fn = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        fn = tool.get("function")
+        if not isinstance(fn, dict):
+            fn = tool  # Responses-style tools are flat
         for key in ("name", "description"):
             v = fn.get(key)
             if isinstance(v, str):

@@ -7,6 +7,8 @@ the client's own error shape.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Callable
 
 from aiohttp import web
@@ -17,8 +19,10 @@ from .completions import completions_to_chat
 from .errors import not_found_body
 from .proxy import ClientCall, ProxyCore
 
+log = logging.getLogger("cliproxy_tui.server")
+
 CORE_KEY = web.AppKey("core", ProxyCore)
-PRINCIPAL = "principal"
+PRINCIPAL = web.RequestKey("principal", str)
 
 
 class _BodyTooLarge(BadRequestError):
@@ -100,6 +104,11 @@ def _guard(fmt: str, fn: Callable[[web.Request, ProxyCore], Any]) -> Handler:
             return await fn(request, core)
         except ProxyError as err:
             return core.error_response(fmt, err)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception:  # a bug answers a clean 500 in the client's shape, never a crash
+            log.exception("request %s %s failed", request.method, request.path)
+            return core.error_response(fmt, ProxyError("internal error"))
 
     return handler
 

@@ -95,7 +95,14 @@ class _Gemini(_Identity):
         return out
 
 
+class _Responses(_Identity):
+    """Responses events go out as single ``event:`` / ``data:`` items; the server frames them."""
+
+    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
+        return [line for line in lines if line.startswith((b"event:", b"data:"))]
+
+
 register_pair(_OpenAIChat("openai", "openai"))
 register_pair(_Identity("claude", "claude"))
 register_pair(_Gemini("gemini", "gemini"))
-register_pair(_Identity("openai-response", "codex"))
+register_pair(_Responses("openai-response", "codex"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import brotli
 import orjson

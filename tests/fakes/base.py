@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Self
 
 import orjson
 from aiohttp import web
@@ -34,14 +35,14 @@ class RecordedRequest:
     #: lower-case header names
     headers: dict[str, str]
     body: bytes
-    json: Any | None
+    json: Any  # parsed body, None when empty or not JSON
 
     @property
     def api_key(self) -> str:
         return key_of(self.headers, self.query)
 
 
-_RECORD: "web.RequestKey[RecordedRequest]" = web.RequestKey("fake_record", RecordedRequest)
+_RECORD: web.RequestKey[RecordedRequest] = web.RequestKey("fake_record", RecordedRequest)
 
 
 @dataclass(slots=True)
@@ -98,7 +99,7 @@ class FakeUpstream:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> "FakeUpstream":
+    async def start(self) -> Self:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 ** 2)
         self.setup_routes(app)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
@@ -117,8 +118,9 @@ class FakeUpstream:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
-    async def __aenter__(self) -> "FakeUpstream":
-        return await self.start()
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
