@@ -275,8 +275,9 @@ class Service:
             await _maybe_await(hook(cfg))
         app = build_app(self.core)
         app.on_shutdown.append(self._close_streams)
+        # handler_cancellation: a client that goes away cancels its upstream call too
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=1.0)
+                                     shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, cfg.host, cfg.port)
         try:

@@ -57,7 +57,7 @@ class Proxy:
     """A real ``Service`` on its own thread, with a config file the test can rewrite."""
 
     def __init__(self, tmp_path: Path, config: dict[str, Any], env: dict[str, str],
-                 watch: bool) -> None:
+                 watch: bool, clock: Any = None) -> None:
         self.dir = tmp_path
         self.config_path = tmp_path / "config.yaml"
         base = {"port": 0, "auth-dir": str(tmp_path / "auth"),
@@ -67,7 +67,13 @@ class Proxy:
         self.write_config(base)
         self.env = env
         self.watch = watch
-        self.service = Service(str(self.config_path), env=env, watch=watch)
+        self.clock = clock
+        self.service = self._new_service()
+
+    def _new_service(self) -> Service:
+        if self.clock is None:
+            return Service(str(self.config_path), env=self.env, watch=self.watch)
+        return Service(str(self.config_path), env=self.env, watch=self.watch, clock=self.clock)
 
     def write_config(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -84,7 +90,7 @@ class Proxy:
 
     async def restart(self) -> "Proxy":
         await self.stop()
-        self.service = Service(str(self.config_path), env=self.env, watch=self.watch)
+        self.service = self._new_service()
         return await self.start()
 
     @property
@@ -96,10 +102,11 @@ class Proxy:
 async def make_proxy(tmp_path: Path, fakes: Fakes):
     started: list[Proxy] = []
 
-    async def factory(config: dict[str, Any], *, watch: bool = False) -> Proxy:
-        proxy = Proxy(tmp_path, config, fakes.env(), watch)
+    async def factory(config: dict[str, Any], *, watch: bool = False, clock: Any = None,
+                      start: bool = True) -> Proxy:
+        proxy = Proxy(tmp_path, config, fakes.env(), watch, clock)
         started.append(proxy)
-        return await proxy.start()
+        return await proxy.start() if start else proxy
 
     yield factory
     for proxy in started:

@@ -274,6 +274,16 @@ async def test_success_is_returned_unread_and_map_applies(fake: FakeUpstream) ->
     assert rec.body == b'{"a":1}' and rec.json == {"a": 1}
 
 
+async def test_upstream_cookies_are_not_replayed(fake: FakeUpstream, pool: HttpPool) -> None:
+    # one shared session serves every credential: a cookie must not leak between them
+    fake.script(FakeResponse(200, json={}, headers={"Set-Cookie": "sid=abc; Path=/"}),
+                FakeResponse(200, json={}))
+    for _ in range(2):
+        await read_body(await request(pool, "POST", f"http://localhost:{fake.port}/c",
+                                       headers={}, body=b"{}"))
+    assert "cookie" not in fake.last.headers
+
+
 async def test_http_proxy_is_used_per_request_with_basic_auth(fake: FakeUpstream) -> None:
     # The fake plays the forward proxy: aiohttp sends it the absolute-form request.
     fake.script(FakeResponse(200, json={"via": "proxy"}))

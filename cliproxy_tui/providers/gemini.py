@@ -113,10 +113,12 @@ class GeminiExecutor:
                              proxy_url=cred.proxy_url)
         status = resp.status
         body = await read_body(resp)
-        try:
-            usage = gemini_usage(jsonfast.loads(body))
-        except jsonfast.JSONDecodeError:  # a non-JSON alt such as proto
-            usage = None
+        usage = None
+        if b"usageMetadata" in body or b"usage_metadata" in body:
+            try:
+                usage = gemini_usage(jsonfast.loads(body))
+            except jsonfast.JSONDecodeError:  # a non-JSON alt such as proto
+                pass
         return ExecResult(body=body, status=status, usage=usage, upstream_model=model)
 
     async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:

@@ -240,8 +240,10 @@ class HttpPool:
         else:
             connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300,
                                              keepalive_timeout=60)
+        # No cookie jar (like Go's default client): a cookie set for one credential must
+        # never ride along on another credential's request through the shared session.
         return aiohttp.ClientSession(connector=connector, timeout=_TIMEOUT, auto_decompress=True,
-                                     trust_env=False)
+                                     trust_env=False, cookie_jar=aiohttp.DummyCookieJar())
 
     async def close(self) -> None:
         self._closed = True

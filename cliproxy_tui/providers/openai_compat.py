@@ -61,10 +61,12 @@ class OpenAICompatExecutor:
                              body=jsonfast.dumps(payload), proxy_url=cred.proxy_url)
         status = resp.status
         body = await read_body(resp)
-        try:
-            usage = openai_usage(jsonfast.loads(body))
-        except jsonfast.JSONDecodeError:
-            usage = None
+        usage = None
+        if b'"usage"' in body:  # skip parsing answers that cannot carry usage
+            try:
+                usage = openai_usage(jsonfast.loads(body))
+            except jsonfast.JSONDecodeError:
+                pass
         return ExecResult(body=body, status=status, usage=usage, upstream_model=model)
 
     async def execute_stream(self, cred: Credential, req: ExecRequest) -> LineStream:
