@@ -169,6 +169,14 @@ class ModelRegistry:
         entry = self._models.get(model)
         return sorted(entry.clients) if entry is not None else []
 
+    def serves(self, cred_id: str, provider: str, model: str) -> bool | None:
+        """Whether ``cred_id`` registered ``model``; None when no credential of
+        ``provider`` did (a model outside the catalog, or a ``name://model`` route)."""
+        entry = self._models.get(model)
+        if entry is None or not entry.providers.get(provider):
+            return None
+        return entry.clients.get(cred_id, 0) > 0
+
     def models_of(self, cred_id: str) -> list[str]:
         return list(dict.fromkeys(self._cred_models.get(cred_id, ())))
 

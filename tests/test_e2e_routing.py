@@ -163,3 +163,41 @@ async def test_usage_plugin_and_hooks(make_proxy, fakes):
     await asyncio.wait_for(done.wait(), 5)
     assert calls == [("before", 0), ("after", True)]
     assert records[0].model == "chat-model" and records[0].status == 200
+
+
+async def test_models_newer_than_the_catalog_reach_their_family(make_proxy, fakes):
+    """Claude Code asks for models released after our catalog; a Claude key serves them."""
+    import anthropic
+
+    cfg = standard_config(fakes)
+    cfg["claude-api-key"].append({"api-key": "sk-ant-restricted",
+                                  "models": [{"name": "claude-x", "alias": "only-this"}]})
+    proxy = await make_proxy(cfg)
+    async with anthropic.AsyncAnthropic(base_url=proxy.url, api_key="sk-client-1",
+                                        max_retries=0) as client:
+        for _ in range(2):
+            msg = await client.messages.create(model="claude-opus-4-8", max_tokens=16,
+                                               messages=[{"role": "user", "content": "hi"}])
+            assert msg.content[0].text == fakes.anthropic.reply_text
+    # the key restricted to its own model list is never used for it
+    assert {r.api_key for r in fakes.anthropic.requests} == {"sk-ant-key-1"}
+    assert fakes.anthropic.last.json["model"] == "claude-opus-4-8"
+    with pytest.raises(openai.BadRequestError, match="unknown provider for model mistral-x"):
+        await chat(proxy, model="mistral-x")
+
+
+async def test_gemini_bad_key_fails_over_to_the_next_key(make_proxy, fakes):
+    cfg = standard_config(fakes, **{"generative-language-api-key": ["AIza-bad", "AIza-good"]})
+    proxy = await make_proxy(cfg)
+    fakes.gemini.fail_for_key("AIza-bad", 400, {"error": {
+        "code": 400, "message": "API key not valid. Please pass a valid API key.",
+        "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}})
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):
+            async with http.post(
+                    proxy.url + "/v1beta/models/gemini-2.5-flash:generateContent",
+                    headers={"x-goog-api-key": "sk-client-1"},
+                    json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}) as resp:
+                assert resp.status == 200
+    # the bad key was tried once, then parked (30 min, like any 401)
+    assert [r.api_key for r in fakes.gemini.requests].count("AIza-bad") == 1

@@ -200,7 +200,8 @@ class CredentialManager:
         """Round-robin choice among the provider's usable credentials (§4.3)."""
         provider = provider.lower()
         candidates = [c for c in self._creds.values()
-                      if c.provider == provider and not c.disabled and c.id not in tried]
+                      if c.provider == provider and not c.disabled and c.id not in tried
+                      and self._offers(c, provider, model)]
         if not candidates:
             raise NoCredentialError("auth_not_found", "no auth available")
         now = self._clock.now()
@@ -228,6 +229,18 @@ class CredentialManager:
             cursor = 0
         self._cursors[key] = cursor + 1
         return available[cursor % len(available)]
+
+    def _offers(self, cred: Credential, provider: str, model: str) -> bool:
+        """Only credentials that offer ``model`` are candidates (a deviation from upstream,
+        which picks any credential of the provider: a Claude key whose ``models`` list
+        points at another vendor's Anthropic-compatible API must not get Claude models).
+        A model no credential of the provider registered (newer than the catalog, or a
+        ``name://model`` route) may go to any credential without a model list of its own.
+        """
+        served = self._registry.serves(cred.id, provider, model)
+        if served is not None:
+            return served
+        return not cred.models or "compat_name" in cred.attributes
 
     # -- results ------------------------------------------------------------------------
 

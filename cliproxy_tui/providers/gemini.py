@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from .. import jsonfast
+from ..errors import UpstreamError
 from .base import ExecRequest, ExecResult
 from .http import HttpPool, read_body, request
 from .sse import LineStream
@@ -103,14 +104,24 @@ class GeminiExecutor:
         payload.pop("session_id", None)
         return payload
 
+    async def _post(self, cred: Credential, url: str, payload: dict[str, Any]) -> Any:
+        try:
+            return await request(self._pool, "POST", url, headers=self._headers(cred),
+                                 body=jsonfast.dumps(payload), proxy_url=cred.proxy_url)
+        except UpstreamError as err:
+            # Google answers a bad API key with 400 INVALID_ARGUMENT; it is the key's
+            # fault, not the request's: report 401 so the next key is tried
+            if err.status == 400 and (b"API_KEY_INVALID" in err.body
+                                      or b"API key not valid" in err.body):
+                raise UpstreamError(401, err.body, err.content_type, err.headers) from None
+            raise
+
     async def execute(self, cred: Credential, req: ExecRequest) -> ExecResult:
         model = self.upstream_model(cred, req.model)
         url = self._url(cred, model, "generateContent")
         if req.alt:
             url += "?$alt=" + quote(req.alt, safe="")
-        resp = await request(self._pool, "POST", url, headers=self._headers(cred),
-                             body=jsonfast.dumps(self._payload(req, model)),
-                             proxy_url=cred.proxy_url)
+        resp = await self._post(cred, url, self._payload(req, model))
         status = resp.status
         body = await read_body(resp)
         usage = None
@@ -125,9 +136,7 @@ class GeminiExecutor:
         model = self.upstream_model(cred, req.model)
         url = self._url(cred, model, "streamGenerateContent")
         url += ("?$alt=" + quote(req.alt, safe="")) if req.alt else "?alt=sse"
-        resp = await request(self._pool, "POST", url, headers=self._headers(cred),
-                             body=jsonfast.dumps(self._payload(req, model)),
-                             proxy_url=cred.proxy_url)
+        resp = await self._post(cred, url, self._payload(req, model))
         return LineStream(resp, StreamUsageTracker("gemini"), upstream_model=model)
 
     async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
@@ -135,9 +144,7 @@ class GeminiExecutor:
         payload = dict(req.body)
         for key in ("tools", "generationConfig", "session_id"):
             payload.pop(key, None)
-        resp = await request(self._pool, "POST", self._url(cred, model, "countTokens"),
-                             headers=self._headers(cred), body=jsonfast.dumps(payload),
-                             proxy_url=cred.proxy_url)
+        resp = await self._post(cred, self._url(cred, model, "countTokens"), payload)
         status = resp.status
         return ExecResult(body=await read_body(resp), status=status, upstream_model=model)
 

@@ -91,9 +91,27 @@ class ProxyCore:
         providers = resolved.providers
         if providers is None:
             providers = self.registry.providers_for(resolved.model)
+            if not providers:
+                providers = self._family_providers(resolved.model)
         if not providers:
             raise UnknownModelError(call.model)
         return resolved.model, providers, resolved.metadata
+
+    def _family_providers(self, model: str) -> list[str]:
+        """Providers for a model newer than the built-in catalog, by its name's family.
+
+        Claude Code and the Codex CLI default to models released after our catalog was
+        written; a user with a Claude or Codex key expects those to work. Only credentials
+        that offer the provider's whole catalog qualify (a key with its own ``models``
+        list offers exactly those).
+        """
+        for prefix, family in _MODEL_FAMILIES:
+            if model.startswith(prefix):
+                present = {c.provider for c in self.manager.all()
+                           if not c.disabled and not c.models
+                           and "compat_name" not in c.attributes}
+                return [p for p in family if p in present]
+        return []
 
     def _prepare(self, call: ClientCall, model: str, metadata: dict[str, Any],
                  cred: Credential) -> tuple[Executor, Pair, ExecRequest]:
@@ -269,6 +287,15 @@ class ProxyCore:
 
 
 _NO_USAGE = UsageDetail()
+
+_MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("claude-", ("claude",)),
+    ("gemini-", ("gemini", "gemini-cli", "aistudio")),
+    ("gpt-", ("codex",)),
+    ("codex-", ("codex",)),
+    ("o3", ("codex",)),
+    ("o4-", ("codex",)),
+)
 
 
 def _legacy_completion_body(body: bytes) -> bytes:

@@ -1,0 +1,1 @@
+"""Claude family translators (in progress)."""

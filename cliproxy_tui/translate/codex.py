@@ -1,0 +1,1 @@
+"""Codex (Responses API) translation family — under construction."""

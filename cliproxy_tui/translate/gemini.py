@@ -1,0 +1,1 @@
+"""Gemini family pairs: every client format into a Gemini upstream and back."""
