@@ -89,3 +89,18 @@ def test_bundled_config_loads_without_warnings():
     assert cfg.host == "127.0.0.1" and cfg.port == 8317
     assert not (cfg.claude_api_key or cfg.openai_compatibility or cfg.generative_language_api_key)
     assert os.path.isabs(cfg.auth_dir)
+
+
+def test_readme_embedding_example_runs(tmp_path):
+    """The README's embedding example works as written (with a config of its own)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Embedding", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    (tmp_path / "config.yaml").write_text(
+        f"port: 0\nauth-dir: {tmp_path / 'auth'}\nclaude-api-key:\n  - api-key: sk-ant-EXAMPLE\n"
+        f"usage:\n  database: {tmp_path / 'usage.sqlite3'}\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert "listening at http://127.0.0.1:" in result.stdout
+    assert "state='disabled'" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Protocol
 
 
@@ -57,9 +58,22 @@ def supported_pairs() -> list[tuple[str, str]]:
 
 _loaded = False
 
+#: pair modules, imported once on first lookup; each registers its pairs at import.
+#: ``gemini_cli`` comes last because its envelope pairs wrap the gemini ones.
+_PAIR_MODULES = ("passthrough", "gemini", "claude", "codex", "openai", "gemini_cli")
+
 
 def _ensure_loaded() -> None:
     global _loaded
-    if not _loaded:
-        _loaded = True
-        from . import passthrough  # noqa: F401  (registers the same-format pairs)
+    if _loaded:
+        return
+    _loaded = True
+    for name in _PAIR_MODULES:
+        full = f"{__package__}.{name}"
+        try:
+            importlib.import_module(full)
+        except ModuleNotFoundError as exc:
+            # only a family module that is not there (yet) is skipped; a missing
+            # dependency inside one of them is a real error
+            if exc.name != full:
+                raise
