@@ -201,3 +201,15 @@ async def test_gemini_bad_key_fails_over_to_the_next_key(make_proxy, fakes):
                 assert resp.status == 200
     # the bad key was tried once, then parked (30 min, like any 401)
     assert [r.api_key for r in fakes.gemini.requests].count("AIza-bad") == 1
+
+
+async def test_request_retry_retries_a_transient_failure_on_the_same_key(make_proxy, fakes):
+    from tests.fakes.base import FakeResponse
+
+    proxy = await make_proxy(standard_config(fakes, **{"request-retry": 2}))
+    fakes.openai.script(FakeResponse(status=503, json={"error": {"message": "overloaded"}}))
+    resp = await chat(proxy)
+    assert resp.choices[0].message.content == fakes.openai.reply_text
+    assert keys_seen(fakes.openai) == ["sk-compat-key-1", "sk-compat-key-1"]
+    cred = next(c for c in proxy.service.snapshot().credentials if c.provider == "compat")
+    assert cred.state == "active" and cred.success_count == 1
