@@ -29,7 +29,8 @@ import asyncio
 import itertools
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -64,7 +65,8 @@ class Bodies:
     """Encoded replies per (kind, model, variant), built on first use."""
 
     def __init__(self, chunks: int, chars: int) -> None:
-        words = "the quick brown fox jumps over the lazy dog while a proxy relays it".split()
+        words = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog",
+                 "while", "a", "proxy", "relays", "it"]
         text = " ".join(itertools.islice(itertools.cycle(words), chars))[:chars]
         self.text = text
         self.parts = split_text(text, chunks)
@@ -126,9 +128,10 @@ class Bodies:
             "usage": self._usage_claude(self.out_tokens)})
 
     def _claude_stream(self, model: str, _: bool) -> list[bytes]:
-        start = {"id": "msg_" + ID_MARK.decode(), "type": "message", "role": "assistant",
-                 "model": model, "content": [], "stop_reason": None, "stop_sequence": None,
-                 "usage": self._usage_claude(1)}
+        start: dict[str, Any] = {
+            "id": "msg_" + ID_MARK.decode(), "type": "message", "role": "assistant",
+            "model": model, "content": [], "stop_reason": None, "stop_sequence": None,
+            "usage": self._usage_claude(1)}
         events = [sse({"type": "message_start", "message": start}, "message_start"),
                   sse({"type": "content_block_start", "index": 0,
                        "content_block": {"type": "text", "text": ""}}, "content_block_start"),

@@ -22,8 +22,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -122,7 +123,7 @@ class Load:
                     data = await r.read()
                     size = len(data)
             t1 = time.perf_counter()
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             if counted:
                 self.status["exc"] = self.status.get("exc", 0) + 1
                 self._fail(f"{type(exc).__name__}: {exc}")

@@ -82,7 +82,7 @@ class Procs:
         p = subprocess.Popen(pinned(cmd, cpus), stdout=out,
                              stderr=subprocess.PIPE if capture else subprocess.STDOUT,
                              env={**os.environ, **(env or {})}, start_new_session=True,
-                             preexec_fn=_die_with_parent)
+                             preexec_fn=_die_with_parent)  # noqa: PLW1509 (prctl only)
         if not capture and log:
             out.close()  # type: ignore[union-attr]  # the child holds its own copy
         self.live.append(p)

@@ -36,10 +36,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import loadgen  # noqa: E402
-import procs  # noqa: E402
-import report  # noqa: E402
-from procs import Procs  # noqa: E402
+import loadgen
+import procs
+import report
+from procs import Procs
 
 GEMINI = "/v1beta/models/gemini-2.5-flash"
 SHARED = HERE.parent.parent / "shared" / "bench"
@@ -116,6 +116,10 @@ codex-api-key:
 """)
 
 
+CALIBRATE = ("import time\nt = time.process_time()\nx = 0\nfor i in range(2_000_000):\n"
+             "    x += i\nprint(round((time.process_time() - t) * 1000, 1))")
+
+
 class Bench:
     def __init__(self, a: argparse.Namespace) -> None:
         self.a = a
@@ -130,6 +134,11 @@ class Bench:
         self.proxy_pid = 0
         self.fake_pid = 0
         self.budget_hit = False
+        self.skipped: dict[tuple[str, bool], str] = {}
+        self.wrk_rows: list[dict[str, Any]] = []
+        self.slow_pid = 0
+        self.idle_rss_kb = 0
+        self.proxy_base = ""
 
     # --- output ---------------------------------------------------------------------
     def emit(self, rec: dict[str, Any]) -> None:
@@ -165,7 +174,7 @@ class Bench:
             cmd.append("--stream")
         for k, v in self.auth.items():
             cmd += ["-H", f"{k}: {v}"]
-        rc, out, err = self.procs.run(cmd, self.a.gen_cpu, timeout=cap + 60)
+        _, out, err = self.procs.run(cmd, self.a.gen_cpu, timeout=cap + 60)
         try:
             return json.loads(out.strip().splitlines()[-1])
         except (IndexError, ValueError):
@@ -214,6 +223,17 @@ class Bench:
             return f"stream without its end marker: ...{data[-200:]!r}"
         return None
 
+    def calibrate(self, when: str) -> None:
+        """CPU ms of a fixed pure-Python loop on the proxy CPU: how fast this machine is now.
+
+        A shared VM's speed drifts with its neighbours' load (CPU time per request rises
+        with it), so every run records this next to its numbers.
+        """
+        rc, out, _ = self.procs.run([sys.executable, "-c", CALIBRATE], self.a.proxy_cpu, 60)
+        ms = float(out.strip()) if rc == 0 and out.strip() else None
+        self.extra[f"calibration_loop_ms_{when}"] = ms
+        self.say(f"calibration ({when}): 2M-iteration Python loop {ms} ms CPU on the proxy CPU")
+
     # --- phases -----------------------------------------------------------------------
     def start_fakes(self) -> tuple[int, int]:
         ports = []
@@ -253,7 +273,7 @@ class Bench:
         chosen = set(self.a.scenarios.split(","))
         scs = [s for s in all_scenarios() if s.group in chosen
                and ("stream" if s.stream else "json") in self.a.modes.split(",")]
-        broken: dict[tuple[str, bool], str] = {}
+        broken = self.skipped
         for rep in range(self.a.repeats):
             for sc in scs:
                 if rep == 0 and self.a.target == "proxy":
@@ -270,7 +290,6 @@ class Bench:
                         if self.over_budget():
                             return
                         self.point(sc, c, target, rep, fake_port)
-        self.skipped = broken
 
     def delay_case(self, slow_port: int) -> None:
         """TTFB with a slow upstream: does the proxy pass each event on as it comes?"""
@@ -295,9 +314,9 @@ class Bench:
                 self.say(f"delay {self.a.delay_ms:g} ms c={c} {target:6} TTFB p50 "
                          f"{ttfb[target][c]} ms, latency p50 {(res.get('lat_ms') or {}).get('p50')}"
                          f" ms, errors {res.get('errors')}")
-        added = [report._diff(ttfb["proxy"].get(c), ttfb["direct"].get(c))
+        diffs = [report.diff(ttfb["proxy"].get(c), ttfb["direct"].get(c))
                  for c in self.delay_concs]
-        added = [x for x in added if x is not None]
+        added = [x for x in diffs if x is not None]
         self.extra["delay_ttfb_added"] = max(added) if added else None
         self.extra["delay_ttfb"] = ttfb
 
@@ -325,7 +344,6 @@ class Bench:
             self.say("wrk not installed (apt-get install wrk): skipping the cross-check")
             return
         body = loadgen.build_body("openai", "gpt-mock", False)[0].decode()
-        self.wrk_rows = []
         for c in (16, 64):
             for target in ("direct", "proxy"):
                 if self.over_budget():
@@ -340,14 +358,42 @@ class Bench:
                                              env={"WRK_BODY": body})
                 cpu1 = procs.cpu_ms(watch) or 0.0
                 line = next((ln for ln in out.splitlines() if ln.startswith('{"tool"')), None)
-                res = json.loads(line) if line else {"wrk_error": (err or out)[-300:]}
-                if res.get("requests"):
-                    res["cpu_ms_per_req"] = round((cpu1 - cpu0) / res["requests"], 3)
+                res: dict[str, Any] = (json.loads(line) if line
+                                       else {"wrk_error": (err or out)[-300:]})
+                requests = res.get("requests")
+                if isinstance(requests, int) and requests:
+                    res["cpu_ms_per_req"] = round((cpu1 - cpu0) / requests, 3)
                 rec = {**res, "type": "wrk", "target": target, "c": c}
                 self.emit(rec)
                 self.wrk_rows.append(rec)
                 self.say(f"wrk c={c} {target:6} {res.get('rps')} req/s "
                          f"non-2xx {res.get('non_2xx')} cpu/req {res.get('cpu_ms_per_req')}")
+
+    def profile(self) -> None:
+        """py-spy (GIL samples) during 10 s of openai json and stream at c=16."""
+        spy = shutil.which("py-spy")
+        if not spy:
+            self.say("py-spy not installed (pip install py-spy): no profile")
+            return
+        for stream in (False, True):
+            if self.over_budget():
+                return
+            raw = self.out.with_name(f"{self.out.stem}-profile-{'stream' if stream else 'json'}"
+                                     ".txt")
+            spy_p = self.procs.start([spy, "record", "--gil", "-r", "200", "--format", "raw",
+                                      "-o", str(raw), "--pid", str(self.proxy_pid), "-d",
+                                      str(self.a.profile_seconds + 2)], self.a.gen_cpu,
+                                     self.work / "py-spy.log")
+            time.sleep(1.0)
+            self.loadgen(self.proxy_base + "/v1/chat/completions", "openai", "gpt-mock", stream,
+                         16, 1_000_000, self.proxy_pid, "profile", warmup=0,
+                         max_seconds=self.a.profile_seconds)
+            try:
+                spy_p.wait(30)
+            finally:
+                self.procs.stop(spy_p)
+            self.say(f"profile written to {raw}; summary: python bench/hotspots.py {raw}")
+            self.emit({"type": "profile", "stream": stream, "raw": str(raw)})
 
     # --- the run ------------------------------------------------------------------------
     def run(self) -> int:
@@ -356,14 +402,13 @@ class Bench:
         self.concs = [int(x) for x in a.conc.split(",")]
         self.delay_concs = [int(x) for x in a.delay_conc.split(",") if x]
         self.proxy_cpu_index = int((a.proxy_cpu or "1").split(",")[0].split("-")[0])
-        self.skipped: dict[tuple[str, bool], str] = {}
-        self.wrk_rows: list[dict[str, Any]] = []
         self.emit({"type": "config", "argv": sys.argv[1:], "target": a.target,
                    "n": a.n, "conc": a.conc, "repeats": a.repeats,
                    "fake": {"chunks": a.chunks, "chars": a.chars, "delay_ms": a.delay_ms},
                    "pinning": {"gen_and_fake": a.gen_cpu, "proxy": a.proxy_cpu},
                    "loadavg": Path("/proc/loadavg").read_text().split()[:3]})
         try:
+            self.calibrate("start")
             fake, slow = self.start_fakes()
             self.say(f"fakes on :{fake} (delay 0) and :{slow} (delay {a.delay_ms:g} ms)")
             if a.target == "proxy":
@@ -385,7 +430,10 @@ class Bench:
                 self.rss_growth()
             if not a.no_wrk:
                 self.wrk_checks(fake)
+            if a.profile and a.target == "proxy":
+                self.profile()
             self.extra["peak_rss_mib"] = peak.stop() / 1024
+            self.calibrate("end")
             self.extra["final_rss_mib"] = (procs.rss_kb(self.proxy_pid) or 0) / 1024
             if a.target == "proxy":
                 self.extra["shutdown_s"] = self.procs.stop(self.proxy_proc)
@@ -415,17 +463,17 @@ class Bench:
             print(f"\nskipped {name} {'stream' if stream else 'json'}: {why}")
         if a.target == "proxy":
             print("\n" + targets_md)
-        items = [(k, report._f(v, 3) if isinstance(v, float) else str(v))
+        items = [(k, report.fmt(v, 3) if isinstance(v, float) else str(v))
                  for k, v in summary.items() if k not in {t[0] for t in report.TARGETS}]
         print("\n" + report.kv_table("other measurements", items))
         if self.wrk_rows:
             print("\n| wrk (non-stream openai) | c | req/s | p50 ms | p99 ms | non-2xx "
                   "| CPU ms/req |\n|---|--:|--:|--:|--:|--:|--:|")
             for r in self.wrk_rows:
-                print(f"| {r['target']} | {r['c']} | {report._f(r.get('rps'), 0)} "
-                      f"| {report._f((r.get('lat_ms') or {}).get('p50'))} "
-                      f"| {report._f((r.get('lat_ms') or {}).get('p99'))} "
-                      f"| {r.get('non_2xx')} | {report._f(r.get('cpu_ms_per_req'), 3)} |")
+                print(f"| {r['target']} | {r['c']} | {report.fmt(r.get('rps'), 0)} "
+                      f"| {report.fmt((r.get('lat_ms') or {}).get('p50'))} "
+                      f"| {report.fmt((r.get('lat_ms') or {}).get('p99'))} "
+                      f"| {r.get('non_2xx')} | {report.fmt(r.get('cpu_ms_per_req'), 3)} |")
         print(f"\nJSON lines: {self.out}")
 
 
@@ -490,6 +538,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--rss-max-seconds", type=float, default=60.0)
     ap.add_argument("--wrk-seconds", type=int, default=5)
     ap.add_argument("--no-wrk", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="also record py-spy profiles of openai json/stream at c=16")
+    ap.add_argument("--profile-seconds", type=int, default=10)
     ap.add_argument("--gen-cpu", default="0", help="CPUs of load generator, fakes, runner")
     ap.add_argument("--proxy-cpu", default="1")
     ap.add_argument("--no-pin", action="store_true")
@@ -498,7 +549,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (config, logs)")
     ap.add_argument("--crosscheck", action="store_true",
                     help="run ../shared/bench/run_peer.py on the proxy instead")
-    ap.add_argument("--mock-port", type=int, default=18080, help="crosscheck: shared mock port")
+    ap.add_argument("--mock-port", type=int, default=18080,
+                    help="crosscheck / --write-config: port of the upstream mock")
+    ap.add_argument("--write-config", metavar="PATH",
+                    help="only write a proxy config for the mock on --mock-port, then exit")
+    ap.add_argument("--key", default="sk-bench-local",
+                    help="--write-config: the access key clients must send")
     a = ap.parse_args(argv)
     if a.no_pin:
         a.gen_cpu = a.proxy_cpu = None
@@ -509,6 +565,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
+    if a.write_config:
+        path = Path(a.write_config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_config(path, port=a.port, fake=a.mock_port, slow=a.mock_port, key=a.key,
+                     data_dir=path.parent / "data")
+        print(path)
+        return 0
     if a.crosscheck:
         return crosscheck(a)
     if a.gen_cpu:

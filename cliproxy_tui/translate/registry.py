@@ -9,7 +9,7 @@ from typing import Any, Protocol
 class StreamState:
     """Per-stream state; pairs subclass it or use its free-form ``data`` slot."""
 
-    __slots__ = ("client_body", "model", "data")
+    __slots__ = ("client_body", "data", "model")
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
         self.model = model
@@ -57,6 +57,7 @@ def supported_pairs() -> list[tuple[str, str]]:
 
 
 _loaded = False
+_loading = False
 
 #: pair modules, imported once on first lookup; each registers its pairs at import.
 #: ``gemini_cli`` comes last because its envelope pairs wrap the gemini ones.
@@ -64,16 +65,22 @@ _PAIR_MODULES = ("passthrough", "gemini", "claude", "codex", "openai", "gemini_c
 
 
 def _ensure_loaded() -> None:
-    global _loaded
-    if _loaded:
+    global _loaded, _loading
+    if _loaded or _loading:
+        # _loading: a pair module looked a pair up while being imported
         return
-    _loaded = True
-    for name in _PAIR_MODULES:
-        full = f"{__package__}.{name}"
-        try:
-            importlib.import_module(full)
-        except ModuleNotFoundError as exc:
-            # only a family module that is not there (yet) is skipped; a missing
-            # dependency inside one of them is a real error
-            if exc.name != full:
-                raise
+    _loading = True
+    try:
+        for name in _PAIR_MODULES:
+            full = f"{__package__}.{name}"
+            try:
+                importlib.import_module(full)
+            except ModuleNotFoundError as exc:
+                # only a family module that is not there (yet) is skipped; a missing
+                # dependency inside one of them is a real error
+                if exc.name != full:
+                    raise
+        # set only on success, so a broken module fails every lookup, not just the first
+        _loaded = True
+    finally:
+        _loading = False
