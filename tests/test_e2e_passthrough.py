@@ -176,3 +176,23 @@ async def test_responses_to_codex(make_proxy, fakes):
         assert r.provider == "codex" and r.input_tokens == fakes.codex.usage.input
         assert r.cached_tokens == fakes.codex.usage.cached
         assert r.reasoning_tokens == fakes.codex.usage.reasoning
+
+
+@pytest.mark.parametrize("model", ["gemini-2.5-flash", "chat-model"])
+async def test_gemini_stream_with_alt_json_is_one_json_array(make_proxy, fakes, model):
+    import json
+
+    import aiohttp
+
+    proxy = await make_proxy(standard_config(fakes))
+    async with aiohttp.ClientSession() as http:
+        async with http.post(proxy.url + f"/v1beta/models/{model}:streamGenerateContent?alt=json",
+                             headers={"x-goog-api-key": CLIENT_KEY},
+                             json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+                             ) as resp:
+            assert resp.status == 200 and resp.content_type == "application/json"
+            chunks = json.loads(await resp.read())
+    text = "".join(p.get("text", "") for c in chunks for p in c["candidates"][0]["content"]
+                   .get("parts", []))
+    fake = fakes.gemini if model.startswith("gemini") else fakes.openai
+    assert text == fake.reply_text

@@ -192,3 +192,18 @@ async def test_no_secret_in_logs(make_proxy, fakes):
     assert any("config" in ln for ln in lines)
     for secret in secrets:
         assert secret not in text
+
+
+async def test_cors_headers_on_every_kind_of_response(make_proxy, fakes):
+    proxy = await make_proxy(standard_config(fakes))
+    async with aiohttp.ClientSession() as http:
+        for method, path, kw in [
+            ("GET", "/", {}), ("GET", "/v1/models", {}), ("GET", "/nope", {}),
+            ("POST", "/v1/chat/completions", {"headers": AUTH, "data": b"{"}),
+            ("POST", "/v1/chat/completions", {"headers": AUTH, "json": {
+                "model": "chat-model", "stream": True, "messages": []}}),
+        ]:
+            async with http.request(method, proxy.url + path, **kw) as resp:
+                await resp.read()
+                assert resp.headers["Access-Control-Allow-Origin"] == "*", path
+                assert resp.headers["Access-Control-Allow-Headers"] == "*", path

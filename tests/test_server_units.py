@@ -623,7 +623,9 @@ def test_converted_chunks_read_by_the_openai_sdk() -> None:
 
 def test_sse_headers() -> None:
     assert SSE_HEADERS == {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                           "Connection": "keep-alive", "Access-Control-Allow-Origin": "*"}
+                           "Connection": "keep-alive", "Access-Control-Allow-Origin": "*",
+                           "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+                           "Access-Control-Allow-Headers": "*"}
 
 
 def test_openai_framing_matches_the_spec_example() -> None:

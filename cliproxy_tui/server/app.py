@@ -41,7 +41,7 @@ async def _middleware(request: web.Request,
                       handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                       ) -> web.StreamResponse:
     if request.method == "OPTIONS":
-        return web.Response(status=204)
+        return web.Response(status=204, headers=_CORS)
     path = request.path
     if _needs_key(path):
         access = request.app[CORE_KEY].access
@@ -49,17 +49,17 @@ async def _middleware(request: web.Request,
             result = access.check(request.headers, request.query)
             if not result.ok:
                 return web.Response(status=401, body=access_error_body(result.error),
-                                    content_type="application/json")
+                                    content_type="application/json", headers=_CORS)
             request[PRINCIPAL] = result.principal
     try:
-        return await handler(request)
+        response = await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         # upstream (gin) answers unknown routes and wrong methods alike, with no 405
-        return web.Response(status=404, text=_NOT_FOUND)
-
-
-async def _add_cors(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.update(_CORS)
+        return web.Response(status=404, text=_NOT_FOUND, headers=_CORS)
+    # cheaper than an on_response_prepare signal; streams carry CORS in SSE_HEADERS
+    if not response.prepared:
+        response.headers.update(_CORS)
+    return response
 
 
 async def _root(request: web.Request) -> web.Response:
@@ -91,7 +91,6 @@ async def _gemini_model(request: web.Request) -> web.Response:
 def build_app(core: ProxyCore) -> web.Application:
     app = web.Application(middlewares=[_middleware], client_max_size=core.max_body_bytes)
     app[CORE_KEY] = core
-    app.on_response_prepare.append(_add_cors)
 
     def both(method: str, path: str, handler: Callable) -> None:
         # accept the trailing-slash form directly instead of redirecting (server.md §1)

@@ -124,7 +124,8 @@ class ProxyCore:
                 "available in this version")
         body = pair.request(model, call.body, call.stream)
         req = ExecRequest(model=model, body=body, stream=call.stream, source_format=call.fmt,
-                          alt=call.alt, metadata=metadata, client_headers=call.headers)
+                          alt=_upstream_alt(call), metadata=metadata,
+                          client_headers=call.headers)
         return ex, pair, req
 
     async def generate(self, call: ClientCall) -> web.StreamResponse:
@@ -176,13 +177,12 @@ class ProxyCore:
     async def _stream(self, call: ClientCall, at: float, started: float, model: str,
                       cred: Credential, pair: Pair, upstream: UpstreamStream) -> web.StreamResponse:
         request = call.request
-        frame = frame_for(call.fmt, call.alt)
-        raw_gemini = call.fmt == "gemini" and bool(call.alt)
+        json_array = call.fmt == "gemini" and bool(call.alt)
+        frame = _JsonArrayFrame() if json_array else frame_for(call.fmt, call.alt)
         state = pair.new_stream(model, call.body)
-        if raw_gemini:
-            state.data = "raw"
         legacy = call.legacy_completions
-        resp = web.StreamResponse(status=200, headers=None if raw_gemini else SSE_HEADERS)
+        resp = web.StreamResponse(status=200,
+                                  headers=_JSON_ARRAY_HEADERS if json_array else SSE_HEADERS)
         ttfb: float | None = None
         status = 200
         outcome: tuple[bool, int, str] | None = None
@@ -202,7 +202,7 @@ class ProxyCore:
                         if ttfb is None:
                             ttfb = self.clock.monotonic()
                 tail = [frame(p) for p in pair.stream_end(state)]
-                tail.append(end_of_stream(call.fmt))
+                tail.append(frame.close() if json_array else end_of_stream(call.fmt))
                 data = b"".join(filter(None, tail))
                 if data:
                     await resp.write(data)
@@ -287,6 +287,32 @@ class ProxyCore:
 
 
 _NO_USAGE = UsageDetail()
+_JSON_ARRAY_HEADERS = {"Content-Type": "application/json; charset=UTF-8",
+                       "Access-Control-Allow-Origin": "*"}
+
+
+def _upstream_alt(call: ClientCall) -> str:
+    # a Gemini client streaming with alt=json gets a JSON array built from the upstream's
+    # SSE (below), so every upstream is asked for SSE
+    return "" if call.stream else call.alt
+
+
+class _JsonArrayFrame:
+    """Gemini ``streamGenerateContent?alt=json``: the chunks as one JSON array, streamed."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, payload: bytes) -> bytes:
+        if not payload:
+            return b""
+        self.count += 1
+        return (b"[" if self.count == 1 else b",\r\n") + payload
+
+    def close(self) -> bytes:
+        return b"]" if self.count else b"[]"
 
 _MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("claude-", ("claude",)),

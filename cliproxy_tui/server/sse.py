@@ -14,6 +14,9 @@ SSE_HEADERS: dict[str, str] = {
     "Cache-Control": "no-cache",
     "Connection": "keep-alive",
     "Access-Control-Allow-Origin": "*",
+    # the rest of the CORS set: streams are prepared before the middleware sees them
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "*",
 }
 
 OPENAI_DONE = b"data: [DONE]\n\n"
