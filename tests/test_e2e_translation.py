@@ -338,3 +338,16 @@ async def test_tool_call_round_trip(make_proxy, fakes, client, upstream, stream)
         prefix = {"openai": "call_fake", "codex": "call_fake", "claude": "toolu_fake"}[upstream]
         assert call_id.startswith(prefix), call_id
     await steps.aclose()
+
+
+async def test_claude_client_on_codex_keeps_one_prompt_cache_key_per_user(make_proxy, fakes):
+    proxy = await make_proxy(standard_config(fakes))
+    async with anthropic.AsyncAnthropic(base_url=proxy.url, api_key=CLIENT_KEY,
+                                        max_retries=0) as client:
+        for user in ("user-a", "user-a", "user-b"):
+            await client.messages.create(model="gpt-5", max_tokens=64,
+                                         metadata={"user_id": user},
+                                         messages=[{"role": "user", "content": "hi"}])
+    keys = [r.json.get("prompt_cache_key") for r in fakes.codex.requests]
+    assert keys[0] and keys[0] == keys[1] != keys[2]
+    assert fakes.codex.requests[0].headers["session_id"] == keys[0]

@@ -95,7 +95,15 @@ class ProxyCore:
                 providers = self._family_providers(resolved.model)
         if not providers:
             raise UnknownModelError(call.model)
-        return resolved.model, providers, resolved.metadata
+        metadata = resolved.metadata
+        if call.fmt == "claude":
+            # the Codex executor keys its prompt cache on the Claude client's user id,
+            # which translated bodies do not carry
+            meta = call.body.get("metadata")
+            user_id = meta.get("user_id") if isinstance(meta, dict) else None
+            if isinstance(user_id, str) and user_id:
+                metadata = {**metadata, "user_id": user_id}
+        return resolved.model, providers, metadata
 
     def _family_providers(self, model: str) -> list[str]:
         """Providers for a model newer than the built-in catalog, by its name's family.
