@@ -1,6 +1,7 @@
 """Command line: ``cliproxy-tui [--config PATH] [--headless]``.
 
-``--headless`` runs the proxy alone and never imports textual. Errors the user can fix
+Plain ``cliproxy-tui`` runs the proxy under the dashboard; ``--headless`` runs the proxy
+alone and never imports textual. Errors the user can fix
 (bad config, port in use) are one line on stderr and a non-zero exit, no traceback.
 """
 
@@ -37,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cliproxy-tui: config file {config} not found (give one with --config PATH)",
               file=sys.stderr)
         return 2
-    return run_headless(config)
+    if args.headless:
+        return run_headless(config)
+    # imported here so that --headless never loads textual
+    from .tui import run_dashboard
+
+    return run_dashboard(config)
 
 
 def run_headless(config: str) -> int:

@@ -174,6 +174,11 @@ class Service:
     def reload_config(self) -> concurrent.futures.Future:
         return self._submit(self._reload_from_file)
 
+    def active_streams(self) -> int:
+        """Streamed responses being relayed right now (a racy read, for a quit prompt)."""
+        core = self.core
+        return len(core.open_streams) if core is not None else 0
+
     def request_shutdown(self) -> concurrent.futures.Future:
         """Shutdown as a command (does not wait for the thread)."""
         return self._submit(self._request_stop)

@@ -351,3 +351,27 @@ async def test_claude_client_on_codex_keeps_one_prompt_cache_key_per_user(make_p
     keys = [r.json.get("prompt_cache_key") for r in fakes.codex.requests]
     assert keys[0] and keys[0] == keys[1] != keys[2]
     assert fakes.codex.requests[0].headers["session_id"] == keys[0]
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+async def test_claude_count_tokens_on_every_upstream(make_proxy, fakes, upstream):
+    proxy = await make_proxy(standard_config(fakes))
+    tools = [{"name": "get_weather", "description": "w", "input_schema": WEATHER_TOOL["parameters"]}]
+    async with anthropic.AsyncAnthropic(base_url=proxy.url, api_key=CLIENT_KEY,
+                                        max_retries=0) as client:
+        count = await client.messages.count_tokens(
+            model=UPSTREAM_MODELS[upstream], system="Be brief.", tools=tools,
+            tool_choice={"type": "auto"}, messages=[{"role": "user", "content": "hi"}])
+    assert count.input_tokens > 0
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+async def test_gemini_count_tokens_on_every_upstream(make_proxy, fakes, upstream):
+    proxy = await make_proxy(standard_config(fakes))
+    client = genai_client(proxy)
+    try:
+        count = await client.aio.models.count_tokens(model=UPSTREAM_MODELS[upstream],
+                                                     contents="hello there")
+    finally:
+        await client.aio.aclose()
+    assert count.total_tokens > 0

@@ -76,7 +76,7 @@ def lines_and_cuts(draw: st.DrawFn, resp: dict[str, Any]) -> tuple[list[bytes], 
     return lines, cuts
 
 
-FAST = settings(max_examples=60, deadline=None,
+FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 

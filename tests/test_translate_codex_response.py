@@ -20,9 +20,8 @@ from openai.types.responses import Response
 from pydantic import TypeAdapter
 
 import cliproxy_tui.translate.codex as codex_pairs
-import cliproxy_tui.translate.codex_request as codex_request
 from cliproxy_tui.errors import StreamError
-from cliproxy_tui.translate import get_pair
+from cliproxy_tui.translate import codex_request, get_pair
 from tests.test_translate_codex_sse import (
     call,
     claude_events,
@@ -46,7 +45,8 @@ def chat_final(chunks: list[bytes]) -> Any:
     state = ChatCompletionStreamState(input_tools=omit, response_format=omit)
     for raw in chunks:
         state.handle_chunk(ChatCompletionChunk.model_validate_json(raw))
-    return state.get_final_completion()
+    # the snapshot, not get_final_completion(): that one raises on finish_reason "length"
+    return ChatCompletion.model_validate(state.current_completion_snapshot.model_dump())
 
 
 def claude_final(blocks: list[bytes]) -> Message:

@@ -123,12 +123,12 @@ def responses_response(body: bytes, client: dict | None = None) -> dict[str, Any
 
 
 EXAMPLE_C = [
-    b'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"Hel"}]}}],'
-    b'"usageMetadata":{"promptTokenCount":5,"totalTokenCount":5},'
-    b'"modelVersion":"gemini-2.5-flash","responseId":"r1"}', b"",
-    b'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"lo"}]},'
-    b'"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":2,'
-    b'"totalTokenCount":7},"modelVersion":"gemini-2.5-flash","responseId":"r1"}', b""]
+    (b'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"Hel"}]}}],'
+     b'"usageMetadata":{"promptTokenCount":5,"totalTokenCount":5},'
+     b'"modelVersion":"gemini-2.5-flash","responseId":"r1"}'), b"",
+    (b'data: {"candidates":[{"content":{"role":"model","parts":[{"text":"lo"}]},'
+     b'"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":2,'
+     b'"totalTokenCount":7},"modelVersion":"gemini-2.5-flash","responseId":"r1"}'), b""]
 
 EXAMPLE_J = orjson.dumps({
     "candidates": [{"content": {"role": "model", "parts": [
@@ -399,9 +399,10 @@ def test_responses_stream_events() -> None:
     events = responses_events(sse(
         unit({"text": "Let me ", "thought": True}, {"text": "think", "thought": True},
              rid="abc"),
-        unit({"text": "Calling."}, rid="abc"),
+        # the signature rides on the first part after the thoughts
+        unit({"text": "Calling.", "thoughtSignature": "SIG"}, rid="abc"),
         unit({"functionCall": {"name": "get_weather", "args": {"city": "Paris"}},
-              "thoughtSignature": "SIG"}, finish="STOP", rid="abc",
+              "thoughtSignature": "LATE"}, finish="STOP", rid="abc",
              usage={"promptTokenCount": 10, "candidatesTokenCount": 6, "thoughtsTokenCount": 4,
                     "cachedContentTokenCount": 2, "totalTokenCount": 20})), CLIENT)
     types = [e["type"] for e in events]
@@ -434,6 +435,7 @@ def test_responses_stream_events() -> None:
     assert [i["type"] for i in done["output"]] == ["reasoning", "message", "function_call"]
     assert done["output"][0]["id"] == "rs_abc_0" and done["output"][1]["id"] == "msg_abc_0"
     assert done["output"][0]["encrypted_content"] == "SIG"
+    assert events[8]["item"] == done["output"][0]  # the done event already carried it
     usage = done["usage"]
     assert (usage["input_tokens"], usage["output_tokens"], usage["total_tokens"]) == (14, 6, 20)
     assert usage["input_tokens_details"]["cached_tokens"] == 2
@@ -490,9 +492,5 @@ def test_gemini_client_stream_and_body_pass_through() -> None:
     assert GEMINI.stream_lines(state, lines) == [EXAMPLE_C[0][6:], EXAMPLE_C[2][6:]]
     assert GEMINI.stream_end(state) == []
     assert GEMINI.response(state, EXAMPLE_J) is EXAMPLE_J
-    raw = GEMINI.new_stream("gemini-2.5-flash", {})
-    raw.data = "raw"  # the server marks ?alt=json streams so
-    assert GEMINI.stream_lines(raw, [b"[{", b'  "a": 1', b"}]"]) == [b"[{\n", b'  "a": 1\n',
-                                                                     b"}]\n"]
     count = b'{"totalTokens":3}'
     assert GEMINI.count_response(state, count) == count

@@ -446,17 +446,17 @@ def test_cloud_code_client_over_claude_stream() -> None:
     state = pair.new_stream("claude-sonnet-4-5", body)
     sse = [
         b"event: message_start",
-        b'data: {"type":"message_start","message":{"id":"msg_01","type":"message",'
+        (b'data: {"type":"message_start","message":{"id":"msg_01","type":"message",'
         b'"role":"assistant","content":[],"model":"claude-sonnet-4-5","usage":'
-        b'{"input_tokens":10,"output_tokens":1}}}', b"",
+        b'{"input_tokens":10,"output_tokens":1}}}'), b"",
         b"event: content_block_start",
         b'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}',
         b"", b"event: content_block_delta",
         b'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Ok"}}',
         b"", b"event: content_block_stop", b'data: {"type":"content_block_stop","index":0}', b"",
         b"event: message_delta",
-        b'data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},'
-        b'"usage":{"output_tokens":3}}', b"",
+        (b'data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},'
+        b'"usage":{"output_tokens":3}}'), b"",
         b"event: message_stop", b'data: {"type":"message_stop"}', b"",
     ]
     payloads = pair.stream_lines(state, sse) + pair.stream_end(state)

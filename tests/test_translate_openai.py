@@ -1,7 +1,4 @@
 """OpenAI-compatible upstream family: pairs, line reading, token counts, arguments.
-
-Also holds the chunk builders and SDK-backed readers that the other
-``test_translate_openai_*`` files share.
 """
 
 from __future__ import annotations
@@ -10,84 +7,10 @@ from typing import Any
 
 import orjson
 import pytest
-from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, RawMessageStreamEvent
-from pydantic import TypeAdapter
 
 from cliproxy_tui.translate import registry
 from cliproxy_tui.translate.openai import CLAUDE_PAIR, GEMINI_PAIR, RESPONSES_PAIR
-from cliproxy_tui.translate.openai_chunks import DONE, ChunkStream, iter_chunks
-from cliproxy_tui.translate.openai_chunks import parse_arguments
-
-# -- shared builders -------------------------------------------------------------------
-
-
-def chunk(delta: dict[str, Any] | None = None, finish: str | None = None,
-          usage: dict[str, Any] | None = None, *, cid: str = "chatcmpl-1",
-          model: str = "gpt-4o", no_choices: bool = False) -> dict[str, Any]:
-    """One ``chat.completion.chunk`` (a usage-only chunk with ``no_choices``)."""
-    obj: dict[str, Any] = {"id": cid, "object": "chat.completion.chunk",
-                           "created": 1761640000, "model": model}
-    obj["choices"] = [] if no_choices else [
-        {"index": 0, "delta": delta or {}, "finish_reason": finish}]
-    if usage is not None:
-        obj["usage"] = usage
-    return obj
-
-
-def sse_lines(chunks: list[dict[str, Any]], done: bool = True) -> list[bytes]:
-    """What the executor reads: ``data: …`` lines with blank separators, then [DONE]."""
-    lines: list[bytes] = []
-    for c in chunks:
-        lines += [b"data: " + orjson.dumps(c), b""]
-    if done:
-        lines += [b"data: [DONE]", b""]
-    return lines
-
-
-def run_stream(pair: Any, body: dict[str, Any], lines: list[bytes],
-               cuts: list[int] | None = None, end: bool = True) -> list[bytes]:
-    """Translate ``lines`` in batches split at ``cuts`` (one batch by default)."""
-    state = pair.new_stream(body.get("model", "m"), body)
-    bounds = [0, *sorted(set(cuts or [])), len(lines)]
-    out: list[bytes] = []
-    for a, b in zip(bounds, bounds[1:]):
-        if b > a:
-            out += pair.stream_lines(state, lines[a:b])
-    if end:
-        out += pair.stream_end(state)
-    return out
-
-
-_CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
-
-
-def claude_events(payloads: list[bytes]) -> list[dict[str, Any]]:
-    """Parse complete Claude SSE blocks; each ``event:`` name must match its data type."""
-    text = b"".join(payloads)
-    assert text.endswith(b"\n\n") or not text
-    events = []
-    for block in text.split(b"\n\n"):
-        if not block:
-            continue
-        head, data = block.split(b"\n", 1)
-        assert head.startswith(b"event: ") and data.startswith(b"data: ")
-        obj = orjson.loads(data[6:])
-        assert obj["type"] == head[7:].decode()
-        events.append(obj)
-    return events
-
-
-def accumulate_claude(events: list[dict[str, Any]]) -> Message:
-    """The official SDK's accumulator over strictly validated events."""
-    snapshot = None
-    bufs: dict[int, bytes] = {}
-    for event in events:
-        parsed = _CLAUDE_EVENT.validate_python(event)
-        snapshot = accumulate_event(event=parsed, current_snapshot=snapshot, json_bufs=bufs)
-    assert snapshot is not None
-    return Message.model_validate(snapshot.model_dump())
-
+from cliproxy_tui.translate.openai_chunks import DONE, ChunkStream, iter_chunks, parse_arguments
 
 # -- registration ----------------------------------------------------------------------
 

@@ -10,13 +10,53 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from anthropic.types import Message
+from anthropic.lib.streaming._messages import accumulate_event
+from anthropic.types import Message, RawMessageStreamEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from cliproxy_tui.translate.openai import CLAUDE_PAIR
-from tests.test_translate_openai import accumulate_claude, chunk, claude_events, run_stream
-from tests.test_translate_openai import sse_lines
+from tests.test_translate_openai_helpers import (
+    answer_chunks,
+    answer_completion,
+    answers,
+    call_delta,
+    chunk,
+    completion,
+    run_stream,
+    sse_lines,
+)
+
+_CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
+
+
+def claude_events(payloads: list[bytes]) -> list[dict[str, Any]]:
+    """Parse complete Claude SSE blocks; each ``event:`` name must match its data type."""
+    text = b"".join(payloads)
+    assert text.endswith(b"\n\n") or not text
+    events = []
+    for block in text.split(b"\n\n"):
+        if not block:
+            continue
+        head, data = block.split(b"\n", 1)
+        assert head.startswith(b"event: ") and data.startswith(b"data: ")
+        obj = orjson.loads(data[6:])
+        assert obj["type"] == head[7:].decode()
+        events.append(obj)
+    return events
+
+
+def accumulate_claude(events: list[dict[str, Any]]) -> Message:
+    """The official SDK's accumulator over strictly validated events."""
+    snapshot = None
+    bufs: dict[int, bytes] = {}
+    for event in events:
+        parsed = _CLAUDE_EVENT.validate_python(event)
+        snapshot = accumulate_event(event=parsed, current_snapshot=snapshot, json_bufs=bufs)
+    assert snapshot is not None
+    return Message.model_validate(snapshot.model_dump())
+
 
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "stream": True,
         "messages": [{"role": "user", "content": "hi"}]}
@@ -31,18 +71,6 @@ def complete(body: dict[str, Any]) -> Message:
     out = CLAUDE_PAIR.response(CLAUDE_PAIR.new_stream("claude-sonnet-4-5", BODY),
                                orjson.dumps(body))
     return Message.model_validate(orjson.loads(out))
-
-
-def completion(message: dict[str, Any], finish: str | None = "stop",
-               usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion",
-                            "created": 1761640000, "model": "gpt-4o",
-                            "choices": [{"index": 0, "message": {"role": "assistant",
-                                                                 **message},
-                                         "finish_reason": finish}]}
-    if usage is not None:
-        body["usage"] = usage
-    return body
 
 
 # -- §10 example K ---------------------------------------------------------------------
@@ -101,23 +129,12 @@ def test_example_k_accumulates_with_the_sdk() -> None:
 # -- block indices, tools --------------------------------------------------------------
 
 
-def _call(index: int, call_id: str | None = None, name: str | None = None,
-          args: str = "") -> dict[str, Any]:
-    fn: dict[str, Any] = {"arguments": args}
-    if name is not None:
-        fn["name"] = name
-    entry: dict[str, Any] = {"index": index, "function": fn}
-    if call_id is not None:
-        entry.update(id=call_id, type="function")
-    return entry
-
-
 def test_tool_only_answer_starts_at_block_zero() -> None:
     events, msg = stream_message([
         chunk({"role": "assistant", "content": None,
-               "tool_calls": [_call(0, "call_a", "read", "")]}),
-        chunk({"tool_calls": [_call(0, args='{"path":')]}),
-        chunk({"tool_calls": [_call(0, args='"a.py"}')]}),
+               "tool_calls": [call_delta(0, "call_a", "read", "")]}),
+        chunk({"tool_calls": [call_delta(0, args='{"path":')]}),
+        chunk({"tool_calls": [call_delta(0, args='"a.py"}')]}),
         chunk({}, "tool_calls"),
     ])
     starts = [e for e in events if e["type"] == "content_block_start"]
@@ -129,9 +146,9 @@ def test_tool_only_answer_starts_at_block_zero() -> None:
 def test_parallel_calls_and_text_after_tools_get_fresh_indices() -> None:
     events, msg = stream_message([
         chunk({"role": "assistant", "content": "Let me look."}),
-        chunk({"tool_calls": [_call(0, "call_a", "read", '{"p":1}')]}),
-        chunk({"tool_calls": [_call(1, "call_b", "grep", '{"q":')]}),
-        chunk({"tool_calls": [_call(1, args='"x"}')]}),
+        chunk({"tool_calls": [call_delta(0, "call_a", "read", '{"p":1}')]}),
+        chunk({"tool_calls": [call_delta(1, "call_b", "grep", '{"q":')]}),
+        chunk({"tool_calls": [call_delta(1, args='"x"}')]}),
         chunk({"content": "Done."}),
         chunk({}, "tool_calls"),
     ])
@@ -144,20 +161,20 @@ def test_parallel_calls_and_text_after_tools_get_fresh_indices() -> None:
     assert msg.content[1].input == {"p": 1} and msg.content[2].input == {"q": "x"}
 
 
-def test_interleaved_parallel_fragments_land_on_their_own_call() -> None:
+def test_interleaved_parallel_fragments_land_on_their_owncall_delta() -> None:
     _, msg = stream_message([
-        chunk({"tool_calls": [_call(0, "call_a", "a", '{"x":'), _call(1, "call_b", "b", "")]}),
-        chunk({"tool_calls": [_call(1, args='{"y":2}'), _call(0, args="1}")]}),
+        chunk({"tool_calls": [call_delta(0, "call_a", "a", '{"x":'), call_delta(1, "call_b", "b", "")]}),
+        chunk({"tool_calls": [call_delta(1, args='{"y":2}'), call_delta(0, args="1}")]}),
         chunk({}, "tool_calls"),
     ])
     assert [(b.name, b.input) for b in msg.content] == [("a", {"x": 1}), ("b", {"y": 2})]
 
 
-def test_repeated_index_with_new_id_is_a_new_call() -> None:
+def test_repeated_index_with_new_id_is_a_newcall_delta() -> None:
     # some compatible servers number every call 0
     _, msg = stream_message([
-        chunk({"tool_calls": [_call(0, "call_a", "a", "{}")]}),
-        chunk({"tool_calls": [_call(0, "call_b", "b", '{"k":1}')]}),
+        chunk({"tool_calls": [call_delta(0, "call_a", "a", "{}")]}),
+        chunk({"tool_calls": [call_delta(0, "call_b", "b", '{"k":1}')]}),
         chunk({}, "tool_calls"),
     ])
     assert [(b.id, b.name, b.input) for b in msg.content] == [
@@ -166,8 +183,8 @@ def test_repeated_index_with_new_id_is_a_new_call() -> None:
 
 def test_repeated_name_in_every_delta_does_not_restart_the_block() -> None:
     events, msg = stream_message([
-        chunk({"tool_calls": [_call(0, "call_a", "a", '{"x"')]}),
-        chunk({"tool_calls": [_call(0, "call_a", "a", ":1}")]}),
+        chunk({"tool_calls": [call_delta(0, "call_a", "a", '{"x"')]}),
+        chunk({"tool_calls": [call_delta(0, "call_a", "a", ":1}")]}),
         chunk({}, "tool_calls"),
     ])
     assert sum(e["type"] == "content_block_start" for e in events) == 1
@@ -218,7 +235,7 @@ def test_the_message_starts_without_a_role_delta() -> None:
 
 
 def _stop(finish: str | None, tools: bool = False) -> str | None:
-    delta = {"tool_calls": [_call(0, "c", "f", "{}")]} if tools else {"content": "x"}
+    delta = {"tool_calls": [call_delta(0, "c", "f", "{}")]} if tools else {"content": "x"}
     _, msg = stream_message([chunk(delta), chunk({}, finish)])
     return msg.stop_reason
 
@@ -264,7 +281,7 @@ def test_usage_in_the_finish_chunk_is_sent_at_once() -> None:
 
 
 def test_missing_usage_gives_zero_counts() -> None:
-    events, msg = stream_message([chunk({"content": "x"}), chunk({}, "stop")])
+    events, _ = stream_message([chunk({"content": "x"}), chunk({}, "stop")])
     (delta,) = [e for e in events if e["type"] == "message_delta"]
     assert delta["usage"] == {"input_tokens": 0, "output_tokens": 0}
 
@@ -332,52 +349,6 @@ def test_non_stream_stop_reasons_and_empty_answers() -> None:
 
 
 # -- stream ≡ non-stream ---------------------------------------------------------------
-
-_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
-                min_size=1, max_size=12)
-_args = st.dictionaries(st.sampled_from(["a", "path", "q", "n"]),
-                        st.one_of(st.integers(-5, 99), _text), max_size=3)
-
-
-@st.composite
-def answers(draw: Any) -> dict[str, Any]:
-    calls = [{"id": f"call_{i}", "name": draw(st.sampled_from(["read", "grep", "ls"])),
-              "args": orjson.dumps(draw(_args)).decode()}
-             for i in range(draw(st.integers(0, 3)))]
-    finish = "tool_calls" if calls else draw(st.sampled_from(["stop", "length"]))
-    return {"reasoning": draw(st.lists(_text, max_size=3)),
-            "text": draw(st.lists(_text, max_size=4)), "calls": calls, "finish": finish,
-            "usage": {"prompt_tokens": draw(st.integers(0, 500)),
-                      "completion_tokens": draw(st.integers(0, 500)),
-                      "prompt_tokens_details": {"cached_tokens": draw(st.integers(0, 50))}},
-            "pieces": draw(st.integers(1, 4))}
-
-
-def answer_chunks(a: dict[str, Any]) -> list[dict[str, Any]]:
-    out = [chunk({"role": "assistant", "content": ""})]
-    out += [chunk({"reasoning_content": r}) for r in a["reasoning"]]
-    out += [chunk({"content": t}) for t in a["text"]]
-    for i, c in enumerate(a["calls"]):
-        out.append(chunk({"tool_calls": [_call(i, c["id"], c["name"], "")]}))
-        text, n = c["args"], a["pieces"]
-        step = max(1, len(text) // n)
-        for j in range(0, len(text), step):
-            out.append(chunk({"tool_calls": [_call(i, args=text[j:j + step])]}))
-    out.append(chunk({}, a["finish"]))
-    out.append(chunk(usage=a["usage"], no_choices=True))
-    return out
-
-
-def answer_completion(a: dict[str, Any]) -> dict[str, Any]:
-    message: dict[str, Any] = {"content": "".join(a["text"]) or None}
-    if a["reasoning"]:
-        message["reasoning_content"] = "".join(a["reasoning"])
-    if a["calls"]:
-        message["tool_calls"] = [{"id": c["id"], "type": "function",
-                                  "function": {"name": c["name"], "arguments": c["args"]}}
-                                 for c in a["calls"]]
-    return completion(message, a["finish"], a["usage"])
-
 
 @settings(max_examples=60, deadline=None)
 @given(answers(), st.lists(st.integers(0, 60), max_size=6), st.booleans())

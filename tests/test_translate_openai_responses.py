@@ -1,30 +1,36 @@
 """OpenAI-compatible answers → Responses API clients (translators.md §7.4, §9 #6 #16 #24 #25).
 
-Every event is validated as ``openai.types.responses.ResponseStreamEvent`` and replayed
-through the SDK's own stream state (which looks items up by ``output_index``); the
+Every event is validated with its ``openai.types.responses`` event model and replayed
+the way an accumulating client reads it (items looked up by ``output_index``); the
 non-stream body is validated as ``openai.types.responses.Response``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openai import omit
-from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
-from pydantic import TypeAdapter
 
 from cliproxy_tui.translate.openai import RESPONSES_PAIR
-from tests.test_translate_openai import chunk, run_stream, sse_lines
-from tests.test_translate_openai_claude import answer_chunks, answer_completion, answers
+from tests.test_translate_openai_helpers import (
+    answer_chunks,
+    answer_completion,
+    answers,
+    chunk,
+    run_stream,
+    sse_lines,
+)
 
 BODY = {"model": "gpt-4o", "stream": True, "input": "hi",
         "instructions": "Be terse.", "metadata": {"k": "v"},
         "tools": [{"type": "function", "name": "read", "parameters": {"type": "object"}}]}
-_EVENT = TypeAdapter(ResponseStreamEvent)
+# one model per event type: validating through the whole union's TypeAdapter costs
+# seconds of schema building, the event classes are ready at import
+_EVENT_CLASSES = {get_args(cls.model_fields["type"].annotation)[0]: cls
+                  for cls in get_args(get_args(ResponseStreamEvent)[0])}
 
 
 def events_of(payloads: list[bytes]) -> list[dict[str, Any]]:
@@ -40,13 +46,47 @@ def events_of(payloads: list[bytes]) -> list[dict[str, Any]]:
 
 
 def replay(events: list[dict[str, Any]]) -> Response:
-    """Strict validation + the SDK's accumulator; returns the completed response."""
-    state: ResponseStreamState[Any] = ResponseStreamState(input_tools=omit, text_format=omit)
+    """Strict validation of every event, then the checks an accumulating client relies on.
+
+    Deltas must target an announced, still-open item of the right type at its
+    ``output_index``, and every done event must repeat exactly what its deltas built.
+    Returns the completed response.
+    """
+    items: dict[int, dict[str, Any]] = {}
+    built: dict[int, list[str]] = {}
     for n, event in enumerate(events, start=1):
         assert event["sequence_number"] == n
-        state.handle_event(_EVENT.validate_python(event))
+        _EVENT_CLASSES[event["type"]].model_validate(event)
+        kind, index = event["type"], event.get("output_index")
+        if kind == "response.output_item.added":
+            assert index not in items
+            items[index] = event["item"]
+            built[index] = []
+        elif kind.endswith(".delta"):
+            item = items[index]
+            assert item["id"] == event["item_id"] and "done" not in item
+            assert item["type"] == _DELTA_ITEM[kind]
+            built[index].append(event["delta"])
+        elif kind in _DONE_TEXT:
+            assert "".join(built[index]) == _DONE_TEXT[kind](event)
+        elif kind == "response.output_item.done":
+            assert items[index]["id"] == event["item"]["id"]
+            items[index]["done"] = True
     assert events[-1]["type"] == "response.completed"
-    return Response.model_validate(events[-1]["response"])
+    assert all("done" in item for item in items.values())
+    done = Response.model_validate(events[-1]["response"])
+    assert [o.id for o in done.output] == [items[i]["id"] for i in sorted(items)]
+    return done
+
+
+_DELTA_ITEM = {"response.output_text.delta": "message",
+               "response.reasoning_summary_text.delta": "reasoning",
+               "response.function_call_arguments.delta": "function_call"}
+_DONE_TEXT = {"response.output_text.done": lambda e: e["text"],
+              "response.content_part.done": lambda e: e["part"]["text"],
+              "response.reasoning_summary_text.done": lambda e: e["text"],
+              "response.reasoning_summary_part.done": lambda e: e["part"]["text"],
+              "response.function_call_arguments.done": lambda e: e["arguments"]}
 
 
 def stream(chunks: list[dict[str, Any]], body: dict[str, Any] = BODY,

@@ -142,7 +142,9 @@ class GeminiExecutor:
     async def count_tokens(self, cred: Credential, req: ExecRequest) -> ExecResult:
         model = self.upstream_model(cred, req.model)
         payload = dict(req.body)
-        for key in ("tools", "generationConfig", "session_id"):
+        # countTokens accepts contents (and systemInstruction); tool and generation
+        # settings are rejected as unknown fields
+        for key in ("tools", "toolConfig", "tool_config", "generationConfig", "session_id"):
             payload.pop(key, None)
         resp = await self._post(cred, self._url(cred, model, "countTokens"), payload)
         status = resp.status

@@ -28,7 +28,6 @@ from .common import (
 #: that does not look like one came from another upstream and would be rejected.
 ENCRYPTED_PREFIX = "gAAAAA"
 _INCLUDE = "reasoning.encrypted_content"
-_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 _TEXT_TYPES = frozenset({"text", "input_text", "output_text"})
 
 
@@ -67,7 +66,7 @@ def message_item(role: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
 def object_schema(schema: Any) -> dict[str, Any]:
     """A function's parameters as the Responses API wants them: an object schema."""
     if not isinstance(schema, dict) or not schema:
-        return dict(_EMPTY_SCHEMA)
+        return {"type": "object", "properties": {}}
     schema = schema_without_dollar_schema(schema)
     if schema.get("type") == "object" and "properties" not in schema:
         schema = {**schema, "properties": {}}

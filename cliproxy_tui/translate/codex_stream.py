@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from .. import jsonfast
 from ..errors import StreamError
 from .codex_names import restore_map
-from .common import data_objects
 from .registry import StreamState
 
 # error codes of failure events whose HTTP status is obvious (the client's SDK then
@@ -29,6 +28,7 @@ _FAILURE_STATUS = {
 NOT_COMPLETED = "stream disconnected before completion: stream closed before response.completed"
 
 # handlers take the concrete subclass; Any keeps the table covariant-free
+_LIFECYCLE = ("response.created", "response.in_progress", "response.failed", "error")
 Handler = Callable[[Any, dict[str, Any]], None]
 
 
@@ -62,17 +62,20 @@ def _failure_error(event: dict[str, Any]) -> StreamError:
 class CodexStream(StreamState):
     """Per-stream state of a Codex → client translator; subclasses fill ``HANDLERS``."""
 
-    __slots__ = ("_restore", "client_format", "created_at", "failure", "finished", "out",
+    __slots__ = ("_hint", "_restore", "client_format", "created_at", "failure", "finished", "out",
                  "response_id", "upstream_model")
 
     CLIENT: ClassVar[str] = ""
     #: event type → handler; ``response.created`` is recorded before its handler runs
     HANDLERS: ClassVar[dict[str, Handler]] = {}
+    _WANTED: ClassVar[frozenset[bytes] | None] = None
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
         super().__init__(model, client_body)
         self.client_format = self.CLIENT
         self._restore: dict[str, str] | None = None
+        #: the type named by the last ``event:`` line, until its ``data:`` line comes
+        self._hint: bytes | None = None
         self.response_id = ""
         self.created_at = 0
         self.upstream_model = ""
@@ -108,10 +111,34 @@ class CodexStream(StreamState):
     def feed(self, lines: list[bytes]) -> list[bytes]:
         out = self.out = []
         handlers = self.HANDLERS
-        for event in data_objects(lines):
-            kind = event.get("type")
-            if self.finished:
+        wanted = self._wanted()
+        hint = self._hint
+        for line in lines:
+            if not line.startswith(b"data:"):
+                if line.startswith(b"event:"):
+                    hint = line[6:].strip()
                 continue
+            # Codex names every event in the ``event:`` line before its data: events
+            # this translator ignores are not even parsed (most of a stream's bytes are
+            # the response object repeated by events nobody here needs)
+            if hint is not None and (hint not in wanted or (
+                    hint == b"response.in_progress" and self.response_id)):
+                hint = None
+                continue
+            hint = None
+            payload = line[5:].strip()
+            if payload[:1] != b"{":
+                start = payload.find(b"{")
+                if start < 0:
+                    continue  # blank, [DONE], junk
+                payload = payload[start:]
+            try:
+                event = jsonfast.loads(payload)
+            except jsonfast.JSONDecodeError:
+                continue
+            if not isinstance(event, dict) or self.finished:
+                continue
+            kind = event.get("type")
             if kind in ("response.created", "response.in_progress"):
                 self.remember(response_of(event))
             elif kind in ("response.failed", "error"):
@@ -121,7 +148,16 @@ class CodexStream(StreamState):
             handler = handlers.get(kind) if isinstance(kind, str) else None
             if handler is not None:
                 handler(self, event)
+        self._hint = hint
         return out
+
+    @classmethod
+    def _wanted(cls) -> frozenset[bytes]:
+        wanted = cls.__dict__.get("_WANTED")
+        if wanted is None:
+            wanted = frozenset(k.encode() for k in (*cls.HANDLERS, *_LIFECYCLE))
+            cls._WANTED = wanted
+        return wanted
 
     def end(self) -> list[bytes]:
         self.out = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from .. import jsonfast
 from .codex_stream import (
     CodexStream,
     Handler,
@@ -82,6 +83,13 @@ class ClaudeStream(CodexStream):
         self._emit("content_block_delta", {"type": "content_block_delta",
                                            "index": self.open_index, "delta": delta})
 
+    def _text_delta(self, kind: bytes, text: str) -> None:
+        # the hot path (one event per token): only the text is serialised
+        self.out.append(b"".join((
+            b'event: content_block_delta\ndata: {"type":"content_block_delta","index":',
+            str(self.open_index).encode(), b',"delta":{"type":"', kind, b'":',
+            jsonfast.dumps(text), b"}}\n\n")))
+
     def _is_open(self, kind: str, key: Any) -> bool:
         return self.open_kind == kind and self.open_key == key
 
@@ -106,7 +114,7 @@ class ClaudeStream(CodexStream):
             text = "\n\n" + text
             self.sep_pending = False
         self.has_text = True
-        self._delta({"type": "thinking_delta", "thinking": text})
+        self._text_delta(b'thinking_delta","thinking', text)
 
     def on_text_delta(self, event: dict[str, Any]) -> None:
         text = delta_text(event)
@@ -115,7 +123,7 @@ class ClaudeStream(CodexStream):
         key = (event.get("item_id"), event.get("content_index"))
         if not self._is_open("text", key):
             self._open("text", key, {"type": "text", "text": ""})
-        self._delta({"type": "text_delta", "text": text})
+        self._text_delta(b'text_delta","text', text)
 
     def on_part_done(self, event: dict[str, Any]) -> None:
         if self._is_open("text", (event.get("item_id"), event.get("content_index"))):
@@ -141,7 +149,7 @@ class ClaudeStream(CodexStream):
         text = delta_text(event)
         if text and self._is_open("tool", key) and isinstance(key, str):
             self.calls[key].append(text)
-            self._delta({"type": "input_json_delta", "partial_json": text})
+            self._text_delta(b'input_json_delta","partial_json', text)
 
     def on_item_done(self, event: dict[str, Any]) -> None:
         item = event.get("item")

@@ -49,7 +49,7 @@ from .registry import StreamState, register_pair
 
 
 class _ChatState(StreamState):
-    __slots__ = ("chunk_id", "created", "saw_tool", "tool_index")
+    __slots__ = ("chunk_id", "created", "last_meta", "last_usage", "saw_tool", "tool_index")
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
         super().__init__(model, client_body)
@@ -57,6 +57,9 @@ class _ChatState(StreamState):
         self.tool_index = 0
         self.saw_tool = False
         self.chunk_id = ""
+        # Gemini repeats usageMetadata in every chunk; convert it only when it changes
+        self.last_meta: dict[str, Any] | None = None
+        self.last_usage: dict[str, Any] | None = None
 
 
 def _image(part: dict[str, Any]) -> dict[str, Any] | None:
@@ -155,9 +158,11 @@ def gemini_unit_to_chat_chunk(state: _ChatState, unit: dict[str, Any]) -> dict[s
         "id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
                      "native_finish_reason": native}]}
-    usage = _chat_usage(meta)
-    if usage is not None:
-        chunk["usage"] = usage
+    if meta is not None:
+        if meta != state.last_meta:
+            state.last_meta = meta
+            state.last_usage = _chat_usage(meta)
+        chunk["usage"] = state.last_usage
     return chunk
 
 
@@ -365,8 +370,8 @@ class ClaudeOverGemini(_FromGemini):
 class GeminiOverGemini(_FromGemini):
     """Gemini clients: the request is normalised (§2.4), answers pass through (§4.4).
 
-    The server marks streams whose client asked for a raw ``alt`` by setting
-    ``state.data = "raw"``; those lines pass through re-terminated.
+    Streams hand out each chunk's bare JSON; the server frames them (SSE, or one JSON
+    array for ``alt=json`` clients).
     """
 
     client = "gemini"
@@ -375,8 +380,6 @@ class GeminiOverGemini(_FromGemini):
         return normalise_gemini(body)
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        if state.data == "raw":
-            return [line + b"\n" for line in lines]
         out = []
         for line in lines:
             payload = data_payload(line)

@@ -210,11 +210,11 @@ class ResponsesFromGemini:
             if r is not None and sig:
                 r.signature = sig
             return
-        if sig:
-            target = self.reasoning or next(
-                (i for i in reversed(self.items) if i.kind == "reasoning"), None)
-            if target is not None:
-                target.signature = sig
+        # a signature on the part after the thoughts belongs to the reasoning still open;
+        # one arriving after that item's output_item.done is dropped, so that clients
+        # building items from done events see what response.completed says
+        if sig and self.reasoning is not None:
+            self.reasoning.signature = sig
         if isinstance(text, str):
             if text:
                 self._text(text)

@@ -12,13 +12,15 @@ from typing import Any
 
 from .. import jsonfast
 from .common import claude_count_body, count_from_upstream, gemini_count_body
-from .openai_claude import ClaudeStream, completion_to_claude, end_claude_stream
-from .openai_claude import stream_to_claude
-from .openai_gemini import GeminiStream, completion_to_gemini, end_gemini_stream
-from .openai_gemini import stream_to_gemini
+from .openai_claude import ClaudeStream, completion_to_claude, end_claude_stream, stream_to_claude
+from .openai_gemini import GeminiStream, completion_to_gemini, end_gemini_stream, stream_to_gemini
 from .openai_request import claude_to_chat, gemini_to_chat, responses_to_chat
-from .openai_responses import ResponsesStream, completion_to_responses
-from .openai_responses import end_responses_stream, stream_to_responses
+from .openai_responses import (
+    ResponsesStream,
+    completion_to_responses,
+    end_responses_stream,
+    stream_to_responses,
+)
 from .registry import StreamState, register_pair
 
 UPSTREAM = "openai"

@@ -124,9 +124,11 @@ def reasoning_text(delta: dict[str, Any]) -> str:
 class ToolSlot:
     """One streamed tool call, assembled from its fragments in arrival order."""
 
-    __slots__ = ("args", "call_id", "name", "position", "started")
+    __slots__ = ("args", "call_id", "index", "name", "position", "started")
 
-    def __init__(self, call_id: str, name: str) -> None:
+    def __init__(self, call_id: str, name: str, index: int = 0) -> None:
+        #: the upstream's ``tool_calls[].index``
+        self.index = index
         self.call_id = call_id
         self.name = name
         self.args: list[str] = []
@@ -158,7 +160,7 @@ def tool_slot(tools: dict[int, ToolSlot], order: list[ToolSlot], entry: dict[str
     name = name if isinstance(name, str) else ""
     slot = tools.get(index)
     if slot is None or (call_id and slot.call_id and call_id != slot.call_id):
-        slot = ToolSlot(call_id, name)
+        slot = ToolSlot(call_id, name, index)
         tools[index] = slot
         order.append(slot)
     else:

@@ -25,10 +25,23 @@ from typing import Any
 import orjson
 
 from .. import jsonfast
-from .common import claude_usage, new_message_id, new_toolu_id, openai_finish_to_claude
-from .common import usage_from_openai
-from .openai_chunks import DONE, ChunkStream, ToolSlot, first_choice, parse_arguments
-from .openai_chunks import parse_line, reasoning_text, tool_slot
+from .common import (
+    claude_usage,
+    new_message_id,
+    new_toolu_id,
+    openai_finish_to_claude,
+    usage_from_openai,
+)
+from .openai_chunks import (
+    DONE,
+    ChunkStream,
+    ToolSlot,
+    first_choice,
+    parse_arguments,
+    parse_line,
+    reasoning_text,
+    tool_slot,
+)
 
 #: fragments are plain strings, ids and small dicts: orjson without jsonfast's options
 #: (one Python call less per fragment on the hottest loop)
@@ -67,7 +80,7 @@ _ZERO_USAGE = b'{"input_tokens":0,"output_tokens":0}'
 class ClaudeStream(ChunkStream):
     """Where one OpenAI → Claude stream stands."""
 
-    __slots__ = ("block", "block_kind", "delta_sent", "finish", "next_index", "order",
+    __slots__ = ("block", "block_kind", "delta_sent", "delta_tail", "finish", "next_index", "order",
                  "started", "stopped", "tool_seen", "tools", "usage")
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
@@ -78,6 +91,8 @@ class ClaudeStream(ChunkStream):
         self.next_index = 0
         self.block = -1
         self.block_kind = _NO_BLOCK
+        #: the bytes after the JSON string of a text / thinking delta of the open block
+        self.delta_tail = b""
         self.tools: dict[int, ToolSlot] = {}
         self.order: list[ToolSlot] = []
         self.tool_seen = False
@@ -92,7 +107,7 @@ def _close_block(st: ClaudeStream, out: list[bytes]) -> None:
         st.block_kind = _NO_BLOCK
 
 
-def _open_block(st: ClaudeStream, kind: int, out: list[bytes]) -> int:
+def _open_block(st: ClaudeStream, kind: int, out: list[bytes]) -> None:
     _close_block(st, out)
     index = st.next_index
     st.next_index = index + 1
@@ -100,9 +115,10 @@ def _open_block(st: ClaudeStream, kind: int, out: list[bytes]) -> int:
     st.block_kind = kind
     if kind == _TEXT:
         out.append(b"%s%d%s" % (_START_TEXT, index, _START_END))
+        st.delta_tail = b"%s%d%s" % (_DELTA_TEXT_END, index, _DELTA_END)
     elif kind == _THINKING:
         out.append(b"%s%d%s" % (_START_THINKING, index, _START_END))
-    return index
+        st.delta_tail = b"%s%d%s" % (_DELTA_THINKING_END, index, _DELTA_END)
 
 
 def _start_message(st: ClaudeStream, chunk: dict[str, Any], out: list[bytes]) -> None:
@@ -202,6 +218,9 @@ def stream_to_claude(st: ClaudeStream, lines: list[bytes]) -> list[bytes]:
         return out
     loads = jsonfast.loads
     for line in lines:
+        if not line:
+            st.partial = None  # a blank line ends an SSE event
+            continue
         # the common line, parsed inline: this loop is the proxy's hottest code
         if st.partial is None and line.startswith(b"data:"):
             try:
@@ -229,15 +248,14 @@ def stream_to_claude(st: ClaudeStream, lines: list[bytes]) -> list[bytes]:
                 if "reasoning_content" in delta or "reasoning" in delta:
                     thought = reasoning_text(delta)
                     if thought:
-                        index = st.block if st.block_kind == _THINKING \
-                            else _open_block(st, _THINKING, out)
-                        out.append(b"%s%s%s%d%s" % (_DELTA_THINKING, _dumps(thought),
-                                                    _DELTA_THINKING_END, index, _DELTA_END))
+                        if st.block_kind != _THINKING:
+                            _open_block(st, _THINKING, out)
+                        out.append(_DELTA_THINKING + _dumps(thought) + st.delta_tail)
                 text = delta.get("content")
                 if text and type(text) is str:
-                    index = st.block if st.block_kind == _TEXT else _open_block(st, _TEXT, out)
-                    out.append(b"%s%s%s%d%s" % (_DELTA_TEXT, _dumps(text), _DELTA_TEXT_END,
-                                                index, _DELTA_END))
+                    if st.block_kind != _TEXT:
+                        _open_block(st, _TEXT, out)
+                    out.append(_DELTA_TEXT + _dumps(text) + st.delta_tail)
                 calls = delta.get("tool_calls")
                 if calls and type(calls) is list:
                     _on_tool_calls(st, calls, out)

@@ -19,8 +19,16 @@ from typing import Any
 
 from .. import jsonfast
 from .common import gemini_usage_metadata, openai_finish_to_gemini, usage_from_openai
-from .openai_chunks import DONE, ChunkStream, ToolSlot, first_choice, iter_chunks
-from .openai_chunks import parse_arguments, reasoning_text, tool_slot
+from .openai_chunks import (
+    DONE,
+    ChunkStream,
+    ToolSlot,
+    first_choice,
+    iter_chunks,
+    parse_arguments,
+    reasoning_text,
+    tool_slot,
+)
 
 _dumps = jsonfast.dumps
 
@@ -41,6 +49,15 @@ class GeminiStream(ChunkStream):
         self.upstream_model = ""
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _remember_ids(st: GeminiStream, obj: dict[str, Any]) -> None:
+    st.response_id = _str(obj.get("id"))
+    st.upstream_model = _str(obj.get("model"))
+
+
 def _chunk(st: GeminiStream, parts: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"candidates": [{"content": {"role": "model", "parts": parts},
                                            "index": 0}],
@@ -48,6 +65,11 @@ def _chunk(st: GeminiStream, parts: list[dict[str, Any]]) -> dict[str, Any]:
     if st.response_id:
         out["responseId"] = st.response_id
     return out
+
+
+def _call_parts(slots: list[ToolSlot]) -> list[dict[str, Any]]:
+    """Calls in ascending upstream index (§9 #8); equal indices keep arrival order."""
+    return [_call_part(s) for s in sorted(slots, key=lambda s: s.index)]
 
 
 def _call_part(slot: ToolSlot) -> dict[str, Any]:
@@ -83,9 +105,7 @@ def stream_to_gemini(st: GeminiStream, lines: list[bytes]) -> list[bytes]:
         if "error" in chunk and "choices" not in chunk:
             continue
         if not st.response_id:
-            st.response_id = chunk.get("id") if isinstance(chunk.get("id"), str) else ""
-            model = chunk.get("model")
-            st.upstream_model = model if isinstance(model, str) else ""
+            _remember_ids(st, chunk)
         choice = first_choice(chunk)
         parts: list[dict[str, Any]] = []
         reason: str | None = None
@@ -105,7 +125,7 @@ def stream_to_gemini(st: GeminiStream, lines: list[bytes]) -> list[bytes]:
         meta = gemini_usage_metadata(usage_from_openai(usage)) \
             if usage and isinstance(usage, dict) else None
         if reason is not None and st.pending is None:
-            pending = _chunk(st, [_call_part(s) for s in st.order])
+            pending = _chunk(st, _call_parts(st.order))
             pending["candidates"][0]["finishReason"] = reason
             st.order = []
             st.tools = {}
@@ -135,8 +155,7 @@ def _flush(st: GeminiStream, out: list[bytes]) -> None:
         if st.pending is None:
             st.pending = _chunk(st, [])
             st.pending["candidates"][0]["finishReason"] = "STOP"
-        st.pending["candidates"][0]["content"]["parts"].extend(
-            _call_part(s) for s in st.order)
+        st.pending["candidates"][0]["content"]["parts"].extend(_call_parts(st.order))
         st.order = []
         st.tools = {}
     if st.pending is not None:
@@ -160,9 +179,7 @@ def completion_to_gemini(st: GeminiStream, body: bytes) -> bytes:
     obj = jsonfast.loads(body)
     if not isinstance(obj, dict):
         obj = {}
-    st.response_id = obj.get("id") if isinstance(obj.get("id"), str) else ""
-    model = obj.get("model")
-    st.upstream_model = model if isinstance(model, str) else ""
+    _remember_ids(st, obj)
     choice = first_choice(obj) or {}
     message = choice.get("message")
     message = message if isinstance(message, dict) else {}
@@ -172,8 +189,7 @@ def completion_to_gemini(st: GeminiStream, body: bytes) -> bytes:
             continue
         fn = call.get("function")
         fn = fn if isinstance(fn, dict) else {}
-        slot = ToolSlot(call.get("id") if isinstance(call.get("id"), str) else "",
-                        fn.get("name") if isinstance(fn.get("name"), str) else "")
+        slot = ToolSlot(_str(call.get("id")), _str(fn.get("name")))
         if isinstance(fn.get("arguments"), str):
             slot.args.append(fn["arguments"])
         parts.append(_call_part(slot))

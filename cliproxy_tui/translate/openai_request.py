@@ -10,10 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from .. import jsonfast
-from .common import claude_tool_choice_to_openai, data_url, gemini_declaration_schema
-from .common import gemini_tool_config_to_openai, lowercase_schema_types, new_call_id, pick
-from .common import responses_effort_to_openai, responses_tool_choice_to_openai
-from .common import stop_list, tool_result_text
+from .common import (
+    claude_tool_choice_to_openai,
+    data_url,
+    gemini_declaration_schema,
+    gemini_tool_config_to_openai,
+    lowercase_schema_types,
+    new_call_id,
+    pick,
+    responses_effort_to_openai,
+    responses_tool_choice_to_openai,
+    stop_list,
+    tool_result_text,
+)
 
 #: upstream's fixed first system text for Claude clients (example K)
 RFC8259_HINT = ("Use ANY tool, the parameters MUST accord with RFC 8259 (The JavaScript Object "
@@ -406,7 +415,7 @@ def _gemini_content(content: dict[str, Any], ids: _CallIds,
 
 
 def _gemini_tools(tools: Any) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     if not isinstance(tools, list):
         return out
     for tool in tools:

@@ -21,8 +21,15 @@ from typing import Any
 
 from .. import jsonfast
 from .common import new_call_id, new_response_id, responses_usage, usage_from_openai
-from .openai_chunks import DONE, ChunkStream, ToolSlot, first_choice, iter_chunks
-from .openai_chunks import reasoning_text, tool_slot
+from .openai_chunks import (
+    DONE,
+    ChunkStream,
+    ToolSlot,
+    first_choice,
+    iter_chunks,
+    reasoning_text,
+    tool_slot,
+)
 
 _dumps = jsonfast.dumps
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -150,8 +150,3 @@ class EventBuffer:
             self._signalled = False
         return batch
 
-
-def rows_in_order(items: Sequence[Any], key: Callable[[Any], Any],
-                  reverse: bool = False) -> list[Any]:
-    """A stable sort helper shared by the panels (None keys sort last)."""
-    return sorted(items, key=lambda item: (key(item) is None, key(item)), reverse=reverse)

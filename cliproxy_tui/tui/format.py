@@ -78,13 +78,27 @@ def millis(ms: float | None) -> str:
     return f"{ms / 1000:.2f}s"
 
 
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, with an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def credential_name(provider: str, label: str) -> str:
+    """A label that says whose it is: ``claude ada@example.com``, ``gemini …9xQa``."""
+    if not label:
+        return provider
+    if label.lower().startswith(provider.lower()):
+        return label
+    return f"{provider} {label}"
+
+
 def state_summary(view: CredentialView, now: float, tz: tzinfo | None) -> str:
     """One cell: the state word plus when and for which model it ends."""
     word = STATE_WORDS.get(view.state, view.state)
     if view.state == "cooling" and view.cooldowns:
+        # the earliest end; which models, and why, is in the detail box
         first = min(view.cooldowns, key=lambda c: c.next_retry_after or now)
-        more = f" +{len(view.cooldowns) - 1}" if len(view.cooldowns) > 1 else ""
-        return f"cooling {first.model}{more} until {clock_time(first.next_retry_after, tz)}"
+        return f"cooling until {clock_time(first.next_retry_after, tz)}"
     if view.state == "unavailable" and view.next_retry_after:
         return f"unavailable until {clock_time(view.next_retry_after, tz)}"
     return word
