@@ -164,3 +164,20 @@ def test_stream_concatenates_to_the_non_stream_answer(a: dict[str, Any], cuts: l
     assert streamed == parts_of(whole)
     assert chunks[-1]["candidates"][0]["finishReason"] == whole["candidates"][0]["finishReason"]
     assert chunks[-1]["usageMetadata"] == whole["usageMetadata"]
+
+
+def test_gemini_cli_clients_get_the_same_answers_wrapped() -> None:
+    # the gemini-cli pair is the gemini one inside the Cloud Code envelope (gemini_cli.py)
+    from cliproxy_tui.translate import get_pair
+
+    cli = get_pair("gemini-cli", "openai")
+    assert cli is not None
+    envelope = {"model": "m", "project": "p", "request": {
+        "systemInstruction": {"parts": [{"text": "S"}]}, "contents": BODY["contents"]}}
+    assert cli.request("gpt-4o", envelope, True)["messages"] == [
+        {"role": "system", "content": "S"}, {"role": "user", "content": "hi"}]
+    lines = sse_lines([chunk({"content": "x"}), chunk({}, "stop")])
+    state = cli.new_stream("gpt-4o", envelope)
+    wrapped = [orjson.loads(p) for p in cli.stream_lines(state, lines) + cli.stream_end(state)]
+    plain = [orjson.loads(p) for p in run_stream(GEMINI_PAIR, BODY, lines)]
+    assert wrapped == [{"response": p} for p in plain]

@@ -426,15 +426,16 @@ def message_to_gemini(state: GeminiStream, message: dict[str, Any]) -> dict[str,
             text = block.get(kind)
             if not isinstance(text, str):
                 continue
+            signature = gemini_signature(block.get("signature") or "") if thought else None
+            if not text and signature is None:
+                continue
             last = parts[-1] if parts else None
             if last is not None and "text" in last and last.get("thought", False) == thought:
                 last["text"] += text
-            elif text or thought:
+            else:
                 parts.append({"text": text, "thought": True} if thought else {"text": text})
-            if thought:
-                signature = gemini_signature(block.get("signature") or "")
-                if signature is not None:
-                    parts[-1]["thoughtSignature"] = signature
+            if signature is not None:
+                parts[-1]["thoughtSignature"] = signature
         elif kind == "tool_use":
             call: dict[str, Any] = {"name": block.get("name") or "",
                                     "args": block.get("input") or {}}

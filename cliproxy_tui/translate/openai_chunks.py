@@ -40,7 +40,9 @@ def iter_chunks(state: ChunkStream, lines: list[bytes]) -> list[Any]:
     out: list[Any] = []
     loads = jsonfast.loads
     for line in lines:
-        if state.partial is None and line.startswith(b"data:"):
+        # an object line: parsed inline (``[DONE]`` and oddities go the slow way, since
+        # a failed parse costs an exception)
+        if state.partial is None and line[-1:] == b"}" and line.startswith(b"data:"):
             try:
                 obj = loads(line[5:])  # JSON allows the space after the colon
             except jsonfast.JSONDecodeError:

@@ -221,8 +221,9 @@ def stream_to_claude(st: ClaudeStream, lines: list[bytes]) -> list[bytes]:
         if not line:
             st.partial = None  # a blank line ends an SSE event
             continue
-        # the common line, parsed inline: this loop is the proxy's hottest code
-        if st.partial is None and line.startswith(b"data:"):
+        # an object line is parsed inline, this loop being the proxy's hottest code;
+        # ``[DONE]`` and oddities go the slow way (a failed parse costs an exception)
+        if st.partial is None and line[-1:] == b"}" and line.startswith(b"data:"):
             try:
                 chunk = loads(line[5:])
             except jsonfast.JSONDecodeError:
