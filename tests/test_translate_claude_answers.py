@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pydantic
 import pytest
-from openai import omit
 from google.genai import types as gtypes
+from openai import omit
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.lib.streaming.responses import ResponseStreamState
 from openai.types.chat import ChatCompletion, ChatCompletionChunk

@@ -102,10 +102,10 @@ class ClaudeUpstreamPair:
         return self._state(model, client_body, self._clock)
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        return state.feed(lines)  # type: ignore[attr-defined, no-any-return]
+        return state.feed(lines)  # type: ignore[attr-defined]
 
     def stream_end(self, state: StreamState) -> list[bytes]:
-        return state.end()  # type: ignore[attr-defined, no-any-return]
+        return state.end()  # type: ignore[attr-defined]
 
     def response(self, state: StreamState, upstream_body: bytes) -> bytes:
         return jsonfast.dumps(self._answer(state, _message(upstream_body)))

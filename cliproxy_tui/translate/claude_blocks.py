@@ -132,8 +132,8 @@ def file_block(file: Any) -> Block | None:
             mime = mime_from_filename(file.get("filename")) or mime
         return media_block(mime, b64)
     if isinstance(data, str) and data:
-        mime = mime_from_filename(file.get("filename"))
-        return media_block(mime, data) if mime else None
+        guessed = mime_from_filename(file.get("filename"))
+        return media_block(guessed, data) if guessed else None
     url = file.get("file_url")
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         return {"type": "document", "source": {"type": "url", "url": url}}
@@ -207,7 +207,18 @@ class Turns:
             self.add(role, list(blocks))
 
 
-def finish_request(out: dict[str, Any], turns: Turns, thinking: dict[str, Any] | None) -> dict[str, Any]:
+def finish_request(out: dict[str, Any], turns: Turns,
+                   thinking: dict[str, Any] | None) -> dict[str, Any]:
+    """Complete a translated request and repair what Claude would reject.
+
+    Upstream forwards these and the request fails at Anthropic: ``tool_choice`` without
+    tools, temperatures above 1 (OpenAI allows 2), ``budget_tokens`` not below
+    ``max_tokens`` (lowered, or thinking left off when no budget of at least 1024
+    fits), thinking with forced tool use or with a last assistant tool turn that has no
+    thinking block (left off: the caller's history and tool choice win), and sampling
+    overrides while thinking. Empty text blocks and empty messages never get this far
+    (``text_block`` / ``Turns.add``); tools always have an object ``input_schema``.
+    """
     out["messages"] = turns.messages
     if turns.system:
         out["system"] = turns.system

@@ -320,8 +320,8 @@ class ResponsesStream(ClaudeEvents):
 
 def message_to_response(state: ClaudeEvents, message: dict[str, Any]) -> dict[str, Any]:
     """A Claude Messages answer → one Responses ``response`` object (§5.2 non-stream)."""
-    resp_id = message.get("id") if isinstance(message.get("id"), str) and message["id"] \
-        else new_response_id()
+    raw_id = message.get("id")
+    resp_id = raw_id if isinstance(raw_id, str) and raw_id else new_response_id()
     output: list[dict[str, Any]] = []
     texts: list[tuple[dict[str, Any], list[str]]] = []  # message items and their pieces
     text: list[str] | None = None  # the open message's pieces

@@ -77,8 +77,9 @@ class ClaudeEvents(StreamState):
         for line in lines:
             # fast path: orjson skips the space after "data:"; anything odd (junk before
             # the JSON, [DONE]) fails to parse and gets the careful treatment
+            payload: bytes | None
             if line[:5] == b"data:":
-                payload: bytes | None = line[5:]
+                payload = line[5:]
             elif line[:1] == b"{":
                 payload = line
             else:

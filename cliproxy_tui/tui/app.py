@@ -289,7 +289,7 @@ class DashboardApp(App[int]):
                  start: Callable[[], concurrent.futures.Future]) -> None:
         try:
             future = start()
-        except Exception as exc:  # a command that cannot even be sent is reported the same
+        except Exception as exc:  # noqa: BLE001 - a command that cannot be sent is reported
             self.notify(f"{action.replace('_', ' ')} failed: {_reason(exc)}", severity="error")
             return
         self.run_worker(self._finish(action, label, future), group="commands")
@@ -298,7 +298,7 @@ class DashboardApp(App[int]):
                       future: concurrent.futures.Future) -> None:
         try:
             result = await asyncio.wrap_future(future)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
             self.notify(f"Could not {action.replace('_', ' ')} {label}: {_reason(exc)}",
                         severity="error", timeout=8)
             return
@@ -310,7 +310,7 @@ class DashboardApp(App[int]):
     def action_reload_config(self) -> None:
         try:
             future = self.service.reload_config()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported, the dashboard stays up
             self.notify(f"Reload failed: {_reason(exc)}", severity="error")
             return
         # the outcome arrives as a ConfigReloaded event (also for edits picked up by the
@@ -320,7 +320,7 @@ class DashboardApp(App[int]):
     async def _await_reload(self, future: concurrent.futures.Future) -> None:
         try:
             await asyncio.wrap_future(future)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported, the dashboard stays up
             self.notify(f"Reload failed: {_reason(exc)}", severity="error")
 
     def action_copy_base_url(self) -> None:

@@ -87,6 +87,7 @@ class CredentialsPanel(Vertical):
         super().__init__(**kwargs)
         self._tz = tz
         self._by_id: dict[str, CredentialView] = {}
+        self._actions: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="panel-bar"):
@@ -153,7 +154,12 @@ class CredentialsPanel(Vertical):
                 models += f" (+{len(view.models) - 8})"
             lines.insert(1, f"models: {models or '—'}")
             detail.update(Text("\n".join(lines)))
-        self.refresh_bindings()
+        # the footer rebuilds itself on every refresh: only when an action's state changed
+        actions = None if view is None else (view.id, view.disabled, view.can_refresh,
+                                             bool(view.cooldowns or view.unavailable))
+        if actions != self._actions:
+            self._actions = actions
+            self.refresh_bindings()
 
     @on(DataTable.RowHighlighted, "#cred-table")
     def _row_highlighted(self) -> None:

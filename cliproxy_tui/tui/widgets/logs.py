@@ -69,7 +69,7 @@ class LogsPanel(Vertical):
         with Horizontal(classes="panel-bar"):
             yield Input(placeholder="/ search logs", id="log-search", compact=True)
             yield Static(id="log-status", classes="panel-info")
-        yield RichLog(id="log-view", max_lines=KEEP, wrap=False, markup=False)
+        yield RichLog(id="log-view", max_lines=KEEP, wrap=True, markup=False)
 
     def on_mount(self) -> None:
         self._redraw()
@@ -138,8 +138,7 @@ class LogsPanel(Vertical):
             return
         parts = [f"level ≥ {self.level}"]
         if self.paused:
-            parts.append(f"PAUSED · {self.pending} new line{'s' if self.pending != 1 else ''}"
-                         " (p resumes)")
+            parts.append(f"PAUSED · {self.pending} new line{'s' if self.pending != 1 else ''}")
         else:
             parts.append("following")
         if self._dropped:
