@@ -375,3 +375,29 @@ async def test_gemini_count_tokens_on_every_upstream(make_proxy, fakes, upstream
     finally:
         await client.aio.aclose()
     assert count.total_tokens > 0
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_upstream_failure_mid_stream_reaches_the_client_in_its_shape(make_proxy, fakes,
+                                                                          client):
+    """Codex fails after text was streamed: each SDK sees an error, not a clean end."""
+    proxy = await make_proxy(standard_config(fakes))
+    fakes.codex.fail_event = "response.failed"
+    fakes.codex.fail_code = "rate_limit_exceeded"
+    fakes.codex.fail_message = "Slow down"
+    if client == "responses":
+        # same format: the client gets the Responses API's own failure event
+        async with openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key=CLIENT_KEY,
+                                      max_retries=0) as oc:
+            events = [e async for e in await oc.responses.create(model="gpt-5", input="hi",
+                                                                 stream=True)]
+        assert events[-1].type == "response.failed"
+        assert events[-1].response.error.message == "Slow down"
+    else:
+        with pytest.raises(Exception) as info:
+            await DRIVERS[client](proxy, "gpt-5", True)
+        assert "Slow down" in str(info.value), info.value
+    records = proxy.service.usage.recent(5)
+    assert records[-1].status >= 400
+    cred = next(c for c in proxy.service.snapshot().credentials if c.provider == "codex")
+    assert cred.failure_count == 1

@@ -210,13 +210,20 @@ class ProxyCore:
                         if ttfb is None:
                             ttfb = self.clock.monotonic()
                 tail = [frame(p) for p in pair.stream_end(state)]
+                failure = getattr(state, "failure", None)
+                if isinstance(failure, ProxyError):
+                    # the client got the upstream's own failure event (same format):
+                    # nothing more to write, but the attempt failed
+                    status = failure.status
+                    outcome = (False, failure.upstream_status, failure.message)
                 tail.append(frame.close() if json_array else end_of_stream(call.fmt))
                 data = b"".join(filter(None, tail))
                 if data:
                     await resp.write(data)
                     if ttfb is None:
                         ttfb = self.clock.monotonic()
-                outcome = (True, 0, "")
+                if outcome is None:
+                    outcome = (True, 0, "")
             except ProxyError as err:
                 status = err.status
                 outcome = (False, err.upstream_status, err.message)

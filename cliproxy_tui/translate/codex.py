@@ -23,7 +23,7 @@ from . import passthrough  # noqa: F401  (isort: skip)
 from .codex_request import codex_instructions, openai_request, responses_request
 from .codex_request_claude import claude_request
 from .codex_request_gemini import gemini_request
-from .codex_stream import CodexStream, Handler, unwrap_response
+from .codex_stream import CodexStream, Handler, failure_error, unwrap_response
 from .codex_to_chat import ChatStream, chat_completion
 from .codex_to_claude import ClaudeStream, claude_message
 from .codex_to_gemini import GeminiStream, gemini_response
@@ -82,6 +82,8 @@ class ResponsesStream(CodexStream):
         kind = event.get("type")
         if kind in _TERMINAL:
             self.finished = True
+            if kind in ("response.failed", "error"):
+                self.failure = failure_error(event)
         response = event.get("response")
         if kind not in _RESPONSE_EVENTS or not isinstance(response, dict):
             return payload
@@ -89,6 +91,14 @@ class ResponsesStream(CodexStream):
         if fixed is response:
             return payload
         return jsonfast.dumps({**event, "response": fixed})
+
+
+    def end(self) -> list[bytes]:
+        # a failure already reached the client as the upstream's own event; the server
+        # still reads ``failure`` to record the attempt as failed
+        if self.failure is not None:
+            return []
+        return super().end()
 
 
 def restore_instructions(state: StreamState, response: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def unwrap_response(upstream_body: bytes) -> dict[str, Any]:
     return obj
 
 
-def _failure_error(event: dict[str, Any]) -> StreamError:
+def failure_error(event: dict[str, Any]) -> StreamError:
     err = response_of(event).get("error") if event.get("type") == "response.failed" \
         else event.get("error", event)
     if not isinstance(err, dict):
@@ -142,7 +142,7 @@ class CodexStream(StreamState):
             if kind in ("response.created", "response.in_progress"):
                 self.remember(response_of(event))
             elif kind in ("response.failed", "error"):
-                self.failure = _failure_error(event)
+                self.failure = failure_error(event)
                 self.finished = True
                 continue
             handler = handlers.get(kind) if isinstance(kind, str) else None
