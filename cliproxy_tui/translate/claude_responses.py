@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from .. import jsonfast
 from ..clock import Clock
 from .claude_blocks import pack_redacted, pack_signature
-from .claude_stream import ClaudeEvents, Handler, with_reasoning_estimate
+from .claude_stream import ClaudeEvents, with_reasoning_estimate
 from .common import new_response_id, responses_usage, usage_from_claude
 
 _dumps = jsonfast.dumps
@@ -312,10 +312,7 @@ class ResponsesStream(ClaudeEvents):
             self._complete(out)
         return out
 
-    HANDLERS: ClassVar[dict[str, Handler]] = {"message_start": on_start, "content_block_start": on_block_start,
-                "content_block_delta": on_block_delta, "content_block_stop": on_block_stop,
-                "message_delta": on_message_delta, "message_stop": on_message_stop,
-                "error": on_error}
+    _EVENTS: ClassVar[dict[str, str]] = {**ClaudeEvents._EVENTS, "message_stop": "on_message_stop"}
 
 
 def message_to_response(state: ClaudeEvents, message: dict[str, Any]) -> dict[str, Any]:

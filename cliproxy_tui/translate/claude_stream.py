@@ -61,6 +61,17 @@ class ClaudeEvents(StreamState):
 
     __slots__ = ("clock", "msg_id", "served_model", "started", "stop_reason", "usage")
     HANDLERS: ClassVar[dict[str, Handler]] = {}
+    #: Claude event type → name of the method that handles it
+    _EVENTS: ClassVar[dict[str, str]] = {
+        "message_start": "on_start", "content_block_start": "on_block_start",
+        "content_block_delta": "on_block_delta", "content_block_stop": "on_block_stop",
+        "message_delta": "on_message_delta", "error": "on_error"}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # plain functions, looked up once per class, so dispatch costs one dict lookup
+        cls.HANDLERS = {event: getattr(cls, name) for event, name in cls._EVENTS.items()
+                        if hasattr(cls, name)}
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body)
@@ -120,6 +131,33 @@ class ClaudeEvents(StreamState):
             self.usage = usage_from_claude(event["usage"], self.usage)
 
 
+class _FinishOnDelta(ClaudeEvents):
+    """A translation whose one final chunk is written at ``message_delta`` (or at the end)."""
+
+    __slots__ = ("_finished",)
+
+    def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
+        super().__init__(model, client_body, clock)
+        self._finished = False
+
+    def _ensure_started(self, message: Any = None) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> bytes:
+        raise NotImplementedError
+
+    def on_message_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
+        self._ensure_started()
+        self.record_delta(event)
+        if not self._finished:
+            out.append(self._finish())
+
+    def end(self) -> list[bytes]:
+        if not self.started or self._finished:
+            return []
+        return [self._finish()]
+
+
 def _error_parts(event: dict[str, Any]) -> tuple[str, str]:
     err = event.get("error")
     if not isinstance(err, dict):
@@ -137,10 +175,10 @@ def _index(event: dict[str, Any]) -> int:
 # ---------------------------------------------------------------------------
 
 
-class ChatStream(ClaudeEvents):
+class ChatStream(_FinishOnDelta):
     """Claude SSE → chat completion chunks (§5.1)."""
 
-    __slots__ = ("_finished", "_has_tools", "_ordinal", "_prefix", "_thinking_bytes", "_tools")
+    __slots__ = ("_has_tools", "_ordinal", "_prefix", "_thinking_bytes", "_tools")
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body, clock)
@@ -150,7 +188,6 @@ class ChatStream(ClaudeEvents):
         self._ordinal = 0
         self._has_tools = False
         self._thinking_bytes = 0
-        self._finished = False
 
     def _ensure_started(self, message: Any = None) -> None:
         if self.started:
@@ -221,12 +258,6 @@ class ChatStream(ClaudeEvents):
                 "function": {"name": tool[2], "arguments": "".join(tool[3]) or "{}"}}
         out.append(self._chunk(_dumps({"tool_calls": [call]})))
 
-    def on_message_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
-        self._ensure_started()
-        self.record_delta(event)
-        if not self._finished:
-            out.append(self._finish())
-
     def _finish(self) -> bytes:
         self._finished = True
         reason = claude_stop_to_openai(self.stop_reason)
@@ -239,15 +270,9 @@ class ChatStream(ClaudeEvents):
         out.append(_dumps({"error": {"message": message, "type": kind}}))
 
     def end(self) -> list[bytes]:
-        if not self.started or self._finished:
-            return []
-        if self.stop_reason is None and self._has_tools:
+        if self.started and not self._finished and self.stop_reason is None and self._has_tools:
             self.stop_reason = "tool_use"
-        return [self._finish()]
-
-    HANDLERS: ClassVar[dict[str, Handler]] = {"message_start": on_start, "content_block_start": on_block_start,
-                "content_block_delta": on_block_delta, "content_block_stop": on_block_stop,
-                "message_delta": on_message_delta, "error": on_error}
+        return super().end()
 
 
 def message_to_chat(state: ClaudeEvents, message: dict[str, Any]) -> dict[str, Any]:
@@ -296,10 +321,10 @@ def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
 _CHUNK_HEAD = b'{"candidates":[{"content":{"role":"model","parts":'
 
 
-class GeminiStream(ClaudeEvents):
+class GeminiStream(_FinishOnDelta):
     """Claude SSE → Gemini ``GenerateContentResponse`` chunks (§5.3)."""
 
-    __slots__ = ("_create_time", "_finished", "_tail", "_tools")
+    __slots__ = ("_create_time", "_tail", "_tools")
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body, clock)
@@ -307,7 +332,6 @@ class GeminiStream(ClaudeEvents):
         self._tail = b""
         #: Claude block index → [id, name, argument fragments]
         self._tools: dict[int, list[Any]] = {}
-        self._finished = False
 
     def _ensure_started(self, message: Any = None) -> None:
         if self.started:
@@ -375,12 +399,6 @@ class GeminiStream(ClaudeEvents):
             call["id"] = tool[0]
         out.append(_CHUNK_HEAD + _dumps([{"functionCall": call}]) + self._tail)
 
-    def on_message_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
-        self._ensure_started()
-        self.record_delta(event)
-        if not self._finished:
-            out.append(self._finish())
-
     def _finish(self) -> bytes:
         self._finished = True
         meta = gemini_usage_metadata(self.usage)
@@ -393,15 +411,6 @@ class GeminiStream(ClaudeEvents):
         _, message = _error_parts(event)
         out.append(_dumps({"error": {"code": 400, "message": message,
                                      "status": "INVALID_ARGUMENT"}}))
-
-    def end(self) -> list[bytes]:
-        if not self.started or self._finished:
-            return []
-        return [self._finish()]
-
-    HANDLERS: ClassVar[dict[str, Handler]] = {"message_start": on_start, "content_block_start": on_block_start,
-                "content_block_delta": on_block_delta, "content_block_stop": on_block_stop,
-                "message_delta": on_message_delta, "error": on_error}
 
 
 def _parse_args(raw: str) -> Any:

@@ -73,6 +73,17 @@ def object_schema(schema: Any) -> dict[str, Any]:
     return schema
 
 
+def function_tool(name: str, description: Any, parameters: dict[str, Any],
+                  strict: bool = False) -> dict[str, Any]:
+    """A Responses ``function`` tool; only the keys the OpenAI API accepts."""
+    entry: dict[str, Any] = {"type": "function", "name": name}
+    if isinstance(description, str):
+        entry["description"] = description
+    entry["parameters"] = parameters
+    entry["strict"] = strict
+    return entry
+
+
 def short_choice(choice: Any, names: ToolNames) -> Any:
     if isinstance(choice, dict) and choice.get("type") == "function":
         return {"type": "function", "name": names.short(choice.get("name"))}
@@ -158,13 +169,10 @@ def _openai_tools(tools: Any, names: ToolNames) -> list[dict[str, Any]]:
             fn = tool.get("function")
             if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
                 continue
-            entry: dict[str, Any] = {"type": "function", "name": names.short(fn["name"])}
-            if isinstance(fn.get("description"), str):
-                entry["description"] = fn["description"]
-            entry["parameters"] = object_schema(fn.get("parameters"))
             # Responses functions are strict unless told otherwise; Chat ones are not
-            entry["strict"] = fn["strict"] if isinstance(fn.get("strict"), bool) else False
-            out.append(entry)
+            strict = fn["strict"] if isinstance(fn.get("strict"), bool) else False
+            out.append(function_tool(names.short(fn["name"]), fn.get("description"),
+                                     object_schema(fn.get("parameters")), strict))
         elif kind == "custom" and isinstance(tool.get("custom"), dict):
             out.append({"type": "custom", **tool["custom"]})
         elif isinstance(kind, str) and kind:

@@ -16,6 +16,7 @@ from .codex_request import (
     codex_body,
     codex_instructions,
     default_filename,
+    function_tool,
     message_item,
     object_schema,
     short_choice,
@@ -146,12 +147,8 @@ def _claude_tools(tools: Any, names: ToolNames) -> list[dict[str, Any]]:
             continue
         # only the keys a Responses function has: extra Claude keys (cache_control, …)
         # are rejected by the OpenAI API
-        entry: dict[str, Any] = {"type": "function", "name": names.short(name)}
-        if isinstance(tool.get("description"), str):
-            entry["description"] = tool["description"]
-        entry["parameters"] = object_schema(tool.get("input_schema"))
-        entry["strict"] = False
-        out.append(entry)
+        out.append(function_tool(names.short(name), tool.get("description"),
+                                 object_schema(tool.get("input_schema"))))
     return out
 
 

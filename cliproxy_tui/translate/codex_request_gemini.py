@@ -16,6 +16,7 @@ from .codex_request import (
     codex_body,
     codex_instructions,
     default_filename,
+    function_tool,
     message_item,
     object_schema,
 )
@@ -139,15 +140,11 @@ def _gemini_tools(tools: Any, names: ToolNames) -> list[dict[str, Any]]:
         for decl in decls if isinstance(decls, list) else ():
             if not isinstance(decl, dict) or not isinstance(decl.get("name"), str):
                 continue
-            entry: dict[str, Any] = {"type": "function", "name": names.short(decl["name"])}
-            if isinstance(decl.get("description"), str):
-                entry["description"] = decl["description"]
+            name = names.short(decl["name"])
             params = object_schema(lowercase_schema_types(gemini_declaration_schema(decl)))
             if params.get("type") == "object" and "additionalProperties" not in params:
                 params = {**params, "additionalProperties": False}
-            entry["parameters"] = params
-            entry["strict"] = False
-            out.append(entry)
+            out.append(function_tool(name, decl.get("description"), params))
     return out
 
 

@@ -220,6 +220,16 @@ def event_name(line: bytes) -> str | None:
     return line[6:].strip().decode("utf-8", "replace")
 
 
+def data_payloads(lines: list[bytes]) -> list[bytes]:
+    """The ``data_payload`` of every line that has one."""
+    out = []
+    for line in lines:
+        payload = data_payload(line)
+        if payload is not None:
+            out.append(payload)
+    return out
+
+
 def data_objects(lines: list[bytes]) -> list[dict[str, Any]]:
     """Every JSON object carried by ``lines``; unparseable payloads are skipped."""
     out = []

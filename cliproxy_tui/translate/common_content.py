@@ -157,28 +157,7 @@ def clean_schema_for_gemini(schema: Any) -> Any:
     ``OBJECT``/``STRING`` from Gemini-minded clients). Property names are never
     mistaken for keywords. Non-dict input is returned unchanged.
     """
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "$schema":
-            continue
-        if key == "format" and isinstance(value, str) and value not in _GEMINI_FORMATS:
-            continue
-        if key == "type":
-            out[key] = _lower_type(value)
-        elif key in _SUB_ONE:
-            if isinstance(value, list):
-                out[key] = [clean_schema_for_gemini(v) for v in value]
-            else:
-                out[key] = clean_schema_for_gemini(value)
-        elif key in _SUB_LIST and isinstance(value, list):
-            out[key] = [clean_schema_for_gemini(v) for v in value]
-        elif key in _SUB_MAP and isinstance(value, dict):
-            out[key] = {k: clean_schema_for_gemini(v) for k, v in value.items()}
-        else:
-            out[key] = value
-    return out
+    return _rewrite_schema(schema, True)
 
 
 def _lower_type(value: Any) -> Any:
@@ -191,19 +170,27 @@ def _lower_type(value: Any) -> Any:
 
 def lowercase_schema_types(schema: Any) -> Any:
     """A copy of a schema with every ``type`` keyword's value lower-cased (Gemini → JSON)."""
+    return _rewrite_schema(schema, False)
+
+
+def _rewrite_schema(schema: Any, for_gemini: bool) -> Any:
+    """``type`` lower-cased at every level; ``for_gemini`` also drops what Gemini rejects."""
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
+        if for_gemini and (key == "$schema" or (
+                key == "format" and isinstance(value, str) and value not in _GEMINI_FORMATS)):
+            continue
         if key == "type":
             out[key] = _lower_type(value)
         elif key in _SUB_ONE:
-            out[key] = [lowercase_schema_types(v) for v in value] if isinstance(value, list) \
-                else lowercase_schema_types(value)
+            out[key] = [_rewrite_schema(v, for_gemini) for v in value] \
+                if isinstance(value, list) else _rewrite_schema(value, for_gemini)
         elif key in _SUB_LIST and isinstance(value, list):
-            out[key] = [lowercase_schema_types(v) for v in value]
+            out[key] = [_rewrite_schema(v, for_gemini) for v in value]
         elif key in _SUB_MAP and isinstance(value, dict):
-            out[key] = {k: lowercase_schema_types(v) for k, v in value.items()}
+            out[key] = {k: _rewrite_schema(v, for_gemini) for k, v in value.items()}
         else:
             out[key] = value
     return out

@@ -12,13 +12,13 @@ gemini-cli pairs can reuse these classes with ``upstream="gemini-cli"``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .. import jsonfast
 from .common import (
     claude_count_body,
     count_from_upstream,
-    data_payload,
+    data_payloads,
     gemini_finish_to_openai,
     gemini_usage_to_openai,
     new_chat_completion_id,
@@ -282,6 +282,38 @@ class _FromGemini:
         return upstream_body
 
 
+class _Machine(Protocol):
+    def feed(self, unit: dict[str, Any]) -> None: ...
+    def end(self) -> None: ...
+    def take(self) -> list[bytes]: ...
+
+
+class _MachineOverGemini(_FromGemini):
+    """A pair whose stream is an event machine fed one Gemini unit at a time."""
+
+    def _machine(self, model: str, client_body: dict[str, Any]) -> _Machine:
+        raise NotImplementedError
+
+    def new_stream(self, model: str, client_body: dict[str, Any]) -> StreamState:
+        state = StreamState(model, client_body)
+        state.data = self._machine(model, client_body)
+        return state
+
+    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
+        machine: _Machine = state.data
+        units, done = parse_units(lines)
+        for unit in units:
+            machine.feed(unit)
+        if done:
+            machine.end()
+        return machine.take()
+
+    def stream_end(self, state: StreamState) -> list[bytes]:
+        machine: _Machine = state.data
+        machine.end()
+        return machine.take()
+
+
 class OpenAIChatOverGemini(_FromGemini):
     client = "openai"
 
@@ -305,60 +337,28 @@ class OpenAIChatOverGemini(_FromGemini):
         return jsonfast.dumps(gemini_to_chat_completion(state, upstream_body))
 
 
-class ResponsesOverGemini(_FromGemini):
+class ResponsesOverGemini(_MachineOverGemini):
     client = "openai-response"
 
     def request(self, model: str, body: dict[str, Any], stream: bool) -> dict[str, Any]:
         return responses_to_gemini(model, body)
 
-    def new_stream(self, model: str, client_body: dict[str, Any]) -> StreamState:
-        state = StreamState(model, client_body)
-        state.data = ResponsesFromGemini(model, client_body)
-        return state
-
-    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        machine: ResponsesFromGemini = state.data
-        units, done = parse_units(lines)
-        for unit in units:
-            machine.feed(unit)
-        if done:
-            machine.end()
-        return machine.take()
-
-    def stream_end(self, state: StreamState) -> list[bytes]:
-        machine: ResponsesFromGemini = state.data
-        machine.end()
-        return machine.take()
+    def _machine(self, model: str, client_body: dict[str, Any]) -> _Machine:
+        return ResponsesFromGemini(model, client_body)
 
     def response(self, state: StreamState, upstream_body: bytes) -> bytes:
         return jsonfast.dumps(gemini_to_response_object(upstream_body, state.model,
                                                         state.client_body))
 
 
-class ClaudeOverGemini(_FromGemini):
+class ClaudeOverGemini(_MachineOverGemini):
     client = "claude"
 
     def request(self, model: str, body: dict[str, Any], stream: bool) -> dict[str, Any]:
         return claude_to_gemini(model, body)
 
-    def new_stream(self, model: str, client_body: dict[str, Any]) -> StreamState:
-        state = StreamState(model, client_body)
-        state.data = ClaudeFromGemini(model)
-        return state
-
-    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        machine: ClaudeFromGemini = state.data
-        units, done = parse_units(lines)
-        for unit in units:
-            machine.feed(unit)
-        if done:
-            machine.end()
-        return machine.take()
-
-    def stream_end(self, state: StreamState) -> list[bytes]:
-        machine: ClaudeFromGemini = state.data
-        machine.end()
-        return machine.take()
+    def _machine(self, model: str, client_body: dict[str, Any]) -> _Machine:
+        return ClaudeFromGemini(model)
 
     def response(self, state: StreamState, upstream_body: bytes) -> bytes:
         return jsonfast.dumps(gemini_to_claude_message(upstream_body, state.model))
@@ -380,12 +380,7 @@ class GeminiOverGemini(_FromGemini):
         return normalise_gemini(body)
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        out = []
-        for line in lines:
-            payload = data_payload(line)
-            if payload is not None:
-                out.append(payload)
-        return out
+        return data_payloads(lines)
 
     def response(self, state: StreamState, upstream_body: bytes) -> bytes:
         return upstream_body

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import jsonfast
 from ..errors import NotImplementedRouteError
-from .common import data_payload
+from .common import data_payload, data_payloads
 from .registry import Pair, StreamState, get_pair, register_pair
 
 CLI = "gemini-cli"
@@ -333,12 +333,7 @@ class CloudCodeIdentity:
         return upstream_body
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        out = []
-        for line in lines:
-            payload = data_payload(line)
-            if payload is not None:
-                out.append(payload)
-        return out
+        return data_payloads(lines)
 
     def stream_end(self, state: StreamState) -> list[bytes]:
         return []

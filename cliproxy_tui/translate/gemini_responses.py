@@ -22,15 +22,12 @@ from .common import (
     responses_items,
 )
 from .gemini_stream import (
+    GeminiUnitMachine,
     call_name,
-    candidate,
-    finish_reason,
     function_call,
     parse_body,
-    parts_of,
     signature,
     unix_seconds,
-    usage_meta,
 )
 
 #: §4.2.1, read from the client's own request (§9 #6)
@@ -82,29 +79,25 @@ def _output_text(text: str) -> dict[str, Any]:
     return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
-class ResponsesFromGemini:
+class ResponsesFromGemini(GeminiUnitMachine):
     """Responses events (or, with ``collect``, the final response) from Gemini units."""
 
     __slots__ = (
         "collect",
-        "completed",
         "created_at",
         "echo",
         "items",
         "message",
-        "meta",
         "model",
-        "out",
         "raw_id",
         "reasoning",
         "resp_id",
         "seq",
-        "started",
     )
 
     def __init__(self, model: str, client_body: dict[str, Any], collect: bool = False) -> None:
+        super().__init__()
         self.collect = collect
-        self.out: list[bytes] = []
         self.seq = 0
         self.echo = {k: client_body[k] for k in ECHO_FIELDS if client_body.get(k) is not None}
         self.resp_id = ""
@@ -114,8 +107,6 @@ class ResponsesFromGemini:
         self.items: list[_Item] = []
         self.reasoning: _Item | None = None
         self.message: _Item | None = None
-        self.meta: dict[str, Any] | None = None
-        self.started = self.completed = False
 
     def _emit(self, event_type: str, fields: dict[str, Any]) -> None:
         self.seq += 1
@@ -173,21 +164,6 @@ class ResponsesFromGemini:
         self._emit("response.reasoning_summary_part.done",
                    {**base, "part": {"type": "summary_text", "text": text}})
         self._emit("response.output_item.done", {"output_index": r.index, "item": r.final()})
-
-    def feed(self, unit: dict[str, Any]) -> None:
-        if not self.started:
-            self._start(unit)
-        meta = usage_meta(unit)
-        if meta is not None:
-            self.meta = meta
-        if self.completed:
-            return
-        cand = candidate(unit)
-        for part in parts_of(cand):
-            if isinstance(part, dict):
-                self._part(part)
-        if finish_reason(unit, cand):
-            self.finish()
 
     def _part(self, part: dict[str, Any]) -> None:
         sig = signature(part)
@@ -254,10 +230,13 @@ class ResponsesFromGemini:
             self._emit("response.function_call_arguments.delta", {
                 "item_id": item.id, "output_index": item.index, "delta": item.args})
 
+    def _finish(self, reason: str) -> None:
+        self.finish()
+
     def finish(self) -> None:
-        if self.completed:
+        if self.finished:
             return
-        self.completed = True
+        self.finished = True
         self._close_reasoning()
         m = self.message
         if m is not None and m.open:
@@ -283,10 +262,6 @@ class ResponsesFromGemini:
         if not self.started:
             self._start({})
         self.finish()
-
-    def take(self) -> list[bytes]:
-        out, self.out = self.out, []
-        return out
 
 
 def gemini_to_response_object(body: bytes, model: str,

@@ -157,41 +157,76 @@ def unix_seconds(stamp: Any) -> int | None:
 _TEXT_DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
 
 
-class ClaudeFromGemini:
+class GeminiUnitMachine:
+    """Feeds each Gemini unit's parts to a subclass's ``_start`` / ``_part`` / ``_finish``."""
+
+    __slots__ = ("finished", "meta", "out", "started")
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.started = self.finished = False
+        self.meta: dict[str, Any] | None = None
+
+    def _start(self, unit: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _part(self, part: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _finish(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def feed(self, unit: dict[str, Any]) -> None:
+        if not self.started:
+            self._start(unit)
+        meta = usage_meta(unit)
+        if meta is not None:
+            self.meta = meta
+        if self.finished:
+            return
+        cand = candidate(unit)
+        for part in parts_of(cand):
+            if isinstance(part, dict):
+                self._part(part)
+        reason = finish_reason(unit, cand)
+        if reason:
+            self._finish(reason)
+
+    def take(self) -> list[bytes]:
+        out, self.out = self.out, []
+        return out
+
+
+class ClaudeFromGemini(GeminiUnitMachine):
     """Claude events (or, with ``collect``, the final message) from Gemini units."""
 
     __slots__ = (
         "blocks",
         "collect",
-        "finished",
         "index",
         "kind",
-        "meta",
         "model",
         "msg_id",
         "msg_model",
         "next_index",
-        "out",
         "pieces",
         "saw_tool",
         "signed",
-        "started",
         "stopped",
     )
 
     def __init__(self, model: str, collect: bool = False) -> None:
+        super().__init__()
         self.collect = collect
         self.model = model
-        self.out: list[bytes] = []
         self.blocks: list[dict[str, Any]] = []
-        self.started = self.finished = self.stopped = False
+        self.stopped = False
         self.kind = ""
         self.index = -1
         self.next_index = 0
         self.signed = False
         self.pieces: list[str] = []
         self.saw_tool = False
-        self.meta: dict[str, Any] | None = None
         self.msg_id = ""
         self.msg_model = model
 
@@ -257,22 +292,6 @@ class ClaudeFromGemini:
 
     # -- input ---------------------------------------------------------------------
 
-    def feed(self, unit: dict[str, Any]) -> None:
-        if not self.started:
-            self._start(unit)
-        meta = usage_meta(unit)
-        if meta is not None:
-            self.meta = meta
-        if self.finished:
-            return
-        cand = candidate(unit)
-        for part in parts_of(cand):
-            if isinstance(part, dict):
-                self._part(part)
-        reason = finish_reason(unit, cand)
-        if reason:
-            self._finish(reason)
-
     def _part(self, part: dict[str, Any]) -> None:
         sig = signature(part)
         text = part.get("text")
@@ -331,10 +350,6 @@ class ClaudeFromGemini:
         if not self.collect:
             self.out.append(claude_sse("message_stop", {"type": "message_stop"}))
 
-    def take(self) -> list[bytes]:
-        out, self.out = self.out, []
-        return out
-
     def message(self, reason: str) -> dict[str, Any]:
         """The whole Claude message (``collect`` mode, after ``end``)."""
         return {"id": self.msg_id, "type": "message", "role": "assistant",
@@ -353,6 +368,7 @@ def gemini_to_claude_message(body: bytes, model: str) -> dict[str, Any]:
 
 __all__ = [
     "ClaudeFromGemini",
+    "GeminiUnitMachine",
     "call_name",
     "candidate",
     "finish_reason",

@@ -107,12 +107,18 @@ def _close_block(st: ClaudeStream, out: list[bytes]) -> None:
         st.block_kind = _NO_BLOCK
 
 
-def _open_block(st: ClaudeStream, kind: int, out: list[bytes]) -> None:
+def _next_block(st: ClaudeStream, kind: int, out: list[bytes]) -> int:
+    """Close the open block and make a ``kind`` block the open one; its index."""
     _close_block(st, out)
     index = st.next_index
     st.next_index = index + 1
     st.block = index
     st.block_kind = kind
+    return index
+
+
+def _open_block(st: ClaudeStream, kind: int, out: list[bytes]) -> None:
+    index = _next_block(st, kind, out)
     if kind == _TEXT:
         out.append(b"%s%d%s" % (_START_TEXT, index, _START_END))
         st.delta_tail = b"%s%d%s" % (_DELTA_TEXT_END, index, _DELTA_END)
@@ -132,12 +138,7 @@ def _start_message(st: ClaudeStream, chunk: dict[str, Any], out: list[bytes]) ->
 
 
 def _start_tool(st: ClaudeStream, slot: ToolSlot, out: list[bytes]) -> None:
-    _close_block(st, out)
-    index = st.next_index
-    st.next_index = index + 1
-    st.block = index
-    st.block_kind = _TOOL
-    slot.position = index
+    index = slot.position = _next_block(st, _TOOL, out)
     slot.started = True
     st.tool_seen = True
     if not slot.call_id:
