@@ -164,7 +164,8 @@ async def test_help_lists_every_binding_and_the_palette_runs_them() -> None:
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         for title in ("Credential: Disable", "Credential: Refresh", "Credential: Clear cooldown",
                       "Dashboard: Reload", "Dashboard: Copy URL", "Dashboard: Copy key",
-                      "Logs: Pause/resume", "Dashboard: Usage", "Dashboard: Help"):
+                      "Logs: Pause/resume", "Dashboard: Usage", "Dashboard: Help",
+                      "Usage: Columns"):
             assert title in commands
         await pilot.press("3")
         await commands["Credential: Clear cooldown"].callback()
@@ -181,8 +182,9 @@ async def test_every_binding_has_an_id_a_description_and_a_tooltip() -> None:
     from cliproxy_tui.tui.widgets.credentials import CredentialsPanel
     from cliproxy_tui.tui.widgets.logs import LogsPanel
     from cliproxy_tui.tui.widgets.models import ModelsPanel
+    from cliproxy_tui.tui.widgets.usage import UsagePanel
 
-    for owner in (DashboardApp, CredentialsPanel, ModelsPanel, LogsPanel):
+    for owner in (DashboardApp, CredentialsPanel, ModelsPanel, UsagePanel, LogsPanel):
         for b in owner.BINDINGS:
             assert b.id and b.description, (owner.__name__, b)  # type: ignore[union-attr]
             if b.show:  # type: ignore[union-attr]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC
 
+import pytest
+
 from cliproxy_tui.events import (
     ConfigReloaded,
     CredentialAdded,
@@ -27,6 +29,7 @@ from cliproxy_tui.tui.format import (
     state_summary,
 )
 from cliproxy_tui.tui.model import DashboardModel
+from cliproxy_tui.tui.pacing import Pacer
 from cliproxy_tui.views import ModelCooldownView
 from tests.test_tui_fakes import NOW, record, view
 
@@ -128,3 +131,54 @@ def test_state_texts_name_the_time_and_the_model() -> None:
         state_details(down, NOW, UTC)
     assert state_summary(view("r", "gemini-cli", "x", state="refresh-error"), NOW, UTC) == \
         "refresh error"
+
+
+class Clocks:
+    """Wall clock and screen-thread CPU clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.wall = 100.0
+        self.cpu = 5.0
+
+    def spend(self, seconds: float, busy: float) -> None:
+        self.wall += seconds
+        self.cpu += seconds * busy
+
+
+def test_pacer_slows_down_under_load_and_recovers() -> None:
+    c = Clocks()
+    pacer = Pacer(0.1, clock=lambda: c.wall, cpu=lambda: c.cpu)
+    assert pacer.delay() == 0.0
+    pacer.applying()
+    c.spend(0.05, busy=0.0)
+    assert pacer.delay() == pytest.approx(0.05)
+    for _ in range(10):  # the screen thread busy 30 % of the time
+        c.spend(0.6, busy=0.3)
+        pacer.applying()
+    assert pacer.interval == pytest.approx(1.0)  # capped at the slowest
+    assert pacer.usage_delay() == 0.0
+    pacer.usage_read()
+    assert pacer.usage_delay() == pytest.approx(5.0)
+    for _ in range(10):  # quiet again
+        c.spend(0.6, busy=0.001)
+        pacer.applying()
+    assert pacer.interval == pytest.approx(0.1)
+
+
+def test_pacer_settles_where_the_screen_keeps_to_its_budget() -> None:
+    c = Clocks()
+    pacer = Pacer(0.1, budget=0.05, clock=lambda: c.wall, cpu=lambda: c.cpu)
+    for _ in range(30):
+        # each refresh costs 10 ms of CPU, so the share is 0.01 / interval
+        c.spend(0.6, busy=0.01 / pacer.interval)
+        pacer.applying()
+    assert pacer.interval == pytest.approx(0.2, rel=0.05)
+
+
+def test_pacer_with_no_interval_applies_every_batch() -> None:
+    c = Clocks()
+    pacer = Pacer(0.0, clock=lambda: c.wall, cpu=lambda: c.cpu)
+    for _ in range(5):
+        c.spend(1.0, busy=1.0)
+        pacer.applying()
+        assert pacer.delay() == 0.0 and pacer.usage_delay() == 0.0

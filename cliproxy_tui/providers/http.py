@@ -5,11 +5,15 @@ Two things live here and nowhere else:
 * ``UpstreamMap`` — the final say on every outgoing URL. Tests (and users with a local
   gateway) point real origins such as ``https://api.anthropic.com`` at other servers
   through ``CLIPROXY_UPSTREAM_MAP``.
-* ``HttpPool`` — one long-lived ``aiohttp.ClientSession`` per effective proxy setting, so
-  connections are reused across requests instead of paying a TCP/TLS handshake each time.
+* ``HttpPool`` — long-lived connection pools, so connections are reused across requests
+  instead of paying a TCP/TLS handshake each time: direct calls go through the lean
+  keep-alive client of ``h1client`` (aiohttp's request machinery was a third of the
+  proxy's CPU per request); calls through an http(s) or SOCKS proxy, and ``HEAD``, through
+  one ``aiohttp.ClientSession`` per effective proxy setting.
 
-``request()`` is the hot path (every proxied call goes through it once): it does a dict
-lookup for the session, one ``session.request`` and a status check, nothing more.
+``request()`` is the hot path (every proxied call goes through it once): a dict lookup for
+the route, one request and a status check, nothing more. Both clients return a response
+with the same surface (``status``, ``headers``, ``read()``, ``content``, ``release()``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import aiohttp
 from python_socks import ProxyError as SocksProxyError
 
 from ..errors import TransportError, UpstreamError
+from .h1client import H1Client
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +144,8 @@ def _usable_proxy(url: str) -> bool:
         return False
 
 
-# (session, ``proxy=`` argument for aiohttp or None)
-_Route = tuple[aiohttp.ClientSession, "str | None"]
+# (aiohttp session, ``proxy=`` argument for aiohttp or None); no session: direct via h1client
+_Route = tuple["aiohttp.ClientSession | None", "str | None"]
 
 
 class HttpPool:
@@ -157,6 +162,7 @@ class HttpPool:
         self._sessions: dict[str, aiohttp.ClientSession] = {}  # effective proxy → session
         self._routes: dict[str, _Route] = {}  # credential proxy_url → route
         self._warned: set[str] = set()
+        self._h1 = H1Client()
         self._closed = False
 
     @property
@@ -204,23 +210,31 @@ class HttpPool:
             log.warning(message, _strip_userinfo(url))
 
     def session_for(self, proxy_url: str = "") -> aiohttp.ClientSession:
-        return self._route(proxy_url)[0]
+        """The aiohttp session for this credential proxy (direct too: used for ``HEAD``)."""
+        if self._closed:
+            raise TransportError("upstream connection failed: http pool is closed")
+        return self._session(self.proxy_for(proxy_url))
+
+    def _session(self, effective: str) -> aiohttp.ClientSession:
+        session = self._sessions.get(effective)
+        if session is None or session.closed:
+            session = self._new_session(effective, effective.partition("://")[0].lower())
+            self._sessions[effective] = session
+        return session
 
     def _route(self, proxy_url: str) -> _Route:
         route = self._routes.get(proxy_url)
-        if route is not None and not route[0].closed:
+        if route is not None and (route[0] is None or not route[0].closed):
             return route
         if self._closed:
             raise TransportError("upstream connection failed: http pool is closed")
         effective = self.proxy_for(proxy_url)
-        scheme = effective.partition("://")[0].lower()
-        session = self._sessions.get(effective)
-        if session is None or session.closed:
-            session = self._new_session(effective, scheme)
-            self._sessions[effective] = session
-        # http(s) proxies go per request; aiohttp takes Basic credentials from the URL
-        proxy_arg = effective if scheme in ("http", "https") else None
-        route = (session, proxy_arg)
+        if not effective:
+            route = (None, None)
+        else:
+            # http(s) proxies go per request; aiohttp takes Basic credentials from the URL
+            scheme = effective.partition("://")[0].lower()
+            route = (self._session(effective), effective if scheme in ("http", "https") else None)
         self._routes[proxy_url] = route
         return route
 
@@ -253,6 +267,7 @@ class HttpPool:
         for s in sessions:
             if not s.closed:
                 await s.close()
+        await self._h1.close()
 
 
 def _reason(exc: BaseException, proxy: str | None = None) -> str:
@@ -267,8 +282,11 @@ def _reason(exc: BaseException, proxy: str | None = None) -> str:
 
 async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str, str],
                   body: bytes, proxy_url: str = "",
-                  decompress: bool = True) -> aiohttp.ClientResponse:
+                  decompress: bool = True) -> Any:
     """Send one upstream request; return the 2xx response un-read.
+
+    The response is an ``aiohttp.ClientResponse`` or, for direct calls, an
+    ``h1client.H1Response`` with the same surface.
 
     ``decompress=False`` leaves the body as the upstream encoded it (for executors that
     ask for ``zstd`` themselves, which aiohttp cannot decode without an extra package):
@@ -276,9 +294,16 @@ async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str
     Error bodies are always decoded.
     """
     session, proxy = pool._route(proxy_url)
+    url = pool._map.rewrite(url)
+    resp: Any
     try:
-        resp = await session.request(method, pool._map.rewrite(url), data=body, headers=headers,
-                                     proxy=proxy, auto_decompress=decompress)
+        if session is None and pool._h1.accepts(method, url):
+            resp = await pool._h1.request(method, url, headers, body, decompress=decompress)
+        else:
+            if session is None:
+                session = pool._session("")
+            resp = await session.request(method, url, data=body, headers=headers, proxy=proxy,
+                                         auto_decompress=decompress)
     except _TRANSPORT_ERRORS as exc:
         raise TransportError(f"upstream connection failed: {_reason(exc, proxy)}") from exc
     if 200 <= resp.status < 300:
@@ -298,7 +323,7 @@ async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str
                         headers={"Retry-After": retry_after} if retry_after else None)
 
 
-async def read_body(resp: aiohttp.ClientResponse, *, encoded: bool = False) -> bytes:
+async def read_body(resp: Any, *, encoded: bool = False) -> bytes:
     """Read a whole 2xx body and release the connection; read failures → ``TransportError``."""
     try:
         data = await resp.read()

@@ -9,8 +9,8 @@ operations; lines are only inspected further when a usage tracker wants them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -31,7 +31,8 @@ def _strip_cr(lines: list[bytes]) -> list[bytes]:
 
 
 class LineStream:
-    """An ``UpstreamStream`` over a 2xx ``aiohttp.ClientResponse``.
+    """An ``UpstreamStream`` over a 2xx response of ``http.request`` (an
+    ``aiohttp.ClientResponse`` or an ``h1client.H1Response``: the same surface).
 
     ``encoded=True`` when the request was sent with ``decompress=False``: the body is then
     decoded here according to ``Content-Encoding``.
@@ -43,20 +44,20 @@ class LineStream:
         "_done",
         "_pending",
         "_pending_len",
+        "_readany",
         "_resp",
         "_tracker",
-        "headers",
         "status",
         "upstream_model",
     )
 
-    def __init__(self, resp: aiohttp.ClientResponse,
+    def __init__(self, resp: Any,
                  usage_tracker: StreamUsageTracker | None = None, *,
                  upstream_model: str = "", encoded: bool = False) -> None:
         self.status = resp.status
         self.upstream_model = upstream_model
-        self.headers = resp.headers
         self._resp = resp
+        self._readany: Callable[[], Awaitable[bytes]] = resp.content.readany
         self._tracker = usage_tracker
         # fragments of the unfinished last line; a list so a huge line costs O(n), not O(n²)
         self._pending: list[bytes] = []
@@ -65,6 +66,11 @@ class LineStream:
             content_decoder(resp.headers.get("Content-Encoding", "")) if encoded else None)
         self._done = False
         self._closed = False
+
+    @property
+    def headers(self) -> Any:
+        """The upstream's response headers (looked up on demand: few callers need them)."""
+        return self._resp.headers
 
     @property
     def usage(self) -> UsageDetail | None:
@@ -76,7 +82,7 @@ class LineStream:
     async def __anext__(self) -> list[bytes]:
         while not self._done:
             try:
-                chunk = await self._resp.content.readany()
+                chunk = await self._readany()
             except _READ_ERRORS as exc:
                 self._close_now()
                 reason = str(exc).strip() or type(exc).__name__
@@ -130,9 +136,12 @@ class LineStream:
                                     or max(map(len, lines)) > MAX_LINE):
             self._too_long()
         tracker = self._tracker
-        if tracker is not None and tracker.marker in buf:
-            for line in lines:
-                tracker.feed(line)
+        if tracker is not None:
+            marker = tracker.marker
+            if marker in buf:
+                for line in lines:
+                    if marker in line:  # feed() ignores the others; skip the calls
+                        tracker.feed(line)
         return lines
 
     def _take_tail(self) -> list[bytes] | None:

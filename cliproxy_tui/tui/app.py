@@ -10,26 +10,26 @@ off the event handler). Rendering reads time only through the injected ``now``.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import signal
 import time
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane
 
-from ..masking import mask_last4
 from ..views import CredentialView, ServiceSnapshot
 from .bridge import DashboardService, EventBuffer
+from .commands import ServiceCommands, reason
 from .messages import CredentialActionRequested, EventsPending
 from .model import DashboardModel
-from .screens.confirm import ConfirmScreen
-from .screens.help import HelpScreen
+from .pacing import Pacer
+from .screens.help import HelpScreen, key_label
 from .widgets.credentials import CredentialsPanel
 from .widgets.header import StatusHeader
 from .widgets.logs import LogsPanel
@@ -37,19 +37,7 @@ from .widgets.models import ModelsPanel
 from .widgets.usage import SPARK_MINUTES, UsagePanel, UsageSummary
 
 TABS = ("credentials", "models", "usage", "logs")
-
-_DONE = {
-    "disable": "Disabled {label}: requests skip it until you enable it (e).",
-    "enable": "Enabled {label}.",
-    "clear_cooldown": "Cleared the cooldowns of {label}.",
-    "refresh": "Refreshed the token of {label}.",
-}
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    return str(exc) or type(exc).__name__
+PanelT = TypeVar("PanelT", bound=Widget)
 
 
 class DashboardApp(App[int]):
@@ -86,14 +74,16 @@ class DashboardApp(App[int]):
         self.service = service
         self._now = now
         self._tz = tz
-        self._interval = refresh_interval
         self._cursor_blink = cursor_blink
         self._handle_sigterm = handle_sigterm
         self._model = DashboardModel()
         self._buffer = EventBuffer(self._wake)
         self._unsubscribe: Callable[[], None] | None = None
+        self._widgets: dict[str, Widget] = {}
+        self._pacer = Pacer(refresh_interval)
+        self._commands = ServiceCommands(self, service, self._credential_changed)
         self._apply_scheduled = False
-        self._last_apply = 0.0
+        self._usage_pending = False
         self._minute = -1
         #: how many batches were applied (a burst must cost few of these)
         self.applied_batches = 0
@@ -113,25 +103,33 @@ class DashboardApp(App[int]):
                 yield LogsPanel(self._tz, id="logs-panel")
         yield Footer()
 
+    # panels are looked up once: timers may still fire while the app tears the screen down
     @property
     def credentials_panel(self) -> CredentialsPanel:
-        return self.query_one(CredentialsPanel)
+        return self._panel("credentials_panel", CredentialsPanel)
 
     @property
     def models_panel(self) -> ModelsPanel:
-        return self.query_one(ModelsPanel)
+        return self._panel("models_panel", ModelsPanel)
 
     @property
     def usage_panel(self) -> UsagePanel:
-        return self.query_one(UsagePanel)
+        return self._panel("usage_panel", UsagePanel)
 
     @property
     def logs_panel(self) -> LogsPanel:
-        return self.query_one(LogsPanel)
+        return self._panel("logs_panel", LogsPanel)
 
     @property
     def header(self) -> StatusHeader:
-        return self.query_one(StatusHeader)
+        return self._panel("header", StatusHeader)
+
+    def _panel(self, name: str, kind: type[PanelT]) -> PanelT:
+        found = self._widgets.get(name)
+        if found is None:
+            found = self._widgets[name] = self.query_one(kind)
+        assert isinstance(found, kind)
+        return found
 
     def on_mount(self) -> None:
         for box in self.query(Input):
@@ -143,10 +141,11 @@ class DashboardApp(App[int]):
         recent = usage.recent(200) if usage is not None else []
         lines = list(getattr(self.service.log_handler, "recent", ()))
         self._model.remember_shown([*recent, *lines])
-        self.usage_panel.add_records(recent)
+        self.usage_panel.add_records(recent, history=True)
         self.logs_panel.add_lines(lines)
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
+        self._show_only("credentials")
         self.credentials_panel.table.focus()
         if self._handle_sigterm:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
@@ -166,7 +165,7 @@ class DashboardApp(App[int]):
         if self._apply_scheduled:
             return
         self._apply_scheduled = True
-        delay = self._last_apply + self._interval - time.monotonic()
+        delay = self._pacer.delay()
         if delay > 0:
             self.set_timer(delay, self.apply_pending)
         else:
@@ -175,7 +174,7 @@ class DashboardApp(App[int]):
     def apply_pending(self) -> None:
         """Apply everything buffered since the last call, in one screen update."""
         self._apply_scheduled = False
-        self._last_apply = time.monotonic()
+        self._pacer.applying()
         batch = self._buffer.drain()
         if not batch:
             return
@@ -190,7 +189,7 @@ class DashboardApp(App[int]):
             if changes.requests:
                 self.usage_panel.add_records(changes.requests)
             if changes.request_count:
-                self._push_usage()
+                self._usage_changed()
             if changes.logs or batch.logs_dropped:
                 self.logs_panel.add_lines(changes.logs, batch.logs_dropped)
             if batch.state is not None:
@@ -206,6 +205,11 @@ class DashboardApp(App[int]):
                 self.notify(reload.message, title="Config not reloaded", severity="error",
                             timeout=10)
 
+    @property
+    def refresh_interval(self) -> float:
+        """Seconds between two screen updates right now (grows under heavy load)."""
+        return self._pacer.interval
+
     def _load(self, snap: ServiceSnapshot) -> None:
         self._model.load(snap)
         with self.batch_update():
@@ -215,8 +219,18 @@ class DashboardApp(App[int]):
             self._push_usage()
 
     async def _refresh_snapshot(self) -> None:
-        snap = await asyncio.to_thread(self.service.snapshot)
-        self._load(snap)
+        try:
+            snap = await asyncio.to_thread(self.service.snapshot)
+        except Exception as exc:  # noqa: BLE001 - the next reload or event catches up
+            self.notify(f"Could not read the service's state: {reason(exc)}",
+                        severity="warning")
+            return
+        if self.is_running:  # the app may have been closed while the proxy answered
+            self._load(snap)
+
+    def _credential_changed(self, view: CredentialView) -> None:
+        self._model.upsert(view)
+        self._push_credentials()
 
     def _push_credentials(self) -> None:
         self.credentials_panel.credentials = tuple(self._model.credentials.values())
@@ -232,7 +246,19 @@ class DashboardApp(App[int]):
         header.access_keys_on = self._model.access_keys_on
         header.access_key_count = len(self._access_keys())
 
+    def _usage_changed(self) -> None:
+        if self._usage_pending:
+            return
+        delay = self._pacer.usage_delay()
+        if delay > 0:
+            self._usage_pending = True
+            self.set_timer(delay, self._push_usage)
+        else:
+            self._push_usage()
+
     def _push_usage(self) -> None:
+        self._usage_pending = False
+        self._pacer.usage_read()
         usage = self.service.usage
         if usage is None:
             return
@@ -259,86 +285,19 @@ class DashboardApp(App[int]):
     # -- requests up -----------------------------------------------------------------
 
     def on_credential_action_requested(self, msg: CredentialActionRequested) -> None:
-        label, cred_id = msg.label, msg.credential_id
-        view = self._model.credentials.get(cred_id)
-        if msg.action == "disable":
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self._command(msg.action, label,
-                                  lambda: self.service.disable_credential(cred_id))
-
-            self.push_screen(ConfirmScreen(
-                f"Disable {label}?\n\nRequests will skip it until you enable it again.",
-                yes="Disable"), confirmed)
-        elif msg.action == "enable":
-            self._command(msg.action, label, lambda: self.service.enable_credential(cred_id))
-        elif msg.action == "clear_cooldown":
-            self._command(msg.action, label, lambda: self.service.clear_cooldown(cred_id))
-        elif msg.action == "refresh":
-            refresh = getattr(self.service, "refresh_credential", None)
-            if view is not None and not view.can_refresh:
-                self.notify(f"{label} is an API key: it has no token to refresh.",
-                            severity="warning")
-            elif refresh is None:
-                self.notify("Refreshing tokens is not available in this version yet.",
-                            severity="warning")
-            else:
-                self._command(msg.action, label, lambda: refresh(cred_id))
-
-    def _command(self, action: str, label: str,
-                 start: Callable[[], concurrent.futures.Future]) -> None:
-        try:
-            future = start()
-        except Exception as exc:  # noqa: BLE001 - a command that cannot be sent is reported
-            self.notify(f"{action.replace('_', ' ')} failed: {_reason(exc)}", severity="error")
-            return
-        self.run_worker(self._finish(action, label, future), group="commands")
-
-    async def _finish(self, action: str, label: str,
-                      future: concurrent.futures.Future) -> None:
-        try:
-            result = await asyncio.wrap_future(future)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
-            self.notify(f"Could not {action.replace('_', ' ')} {label}: {_reason(exc)}",
-                        severity="error", timeout=8)
-            return
-        if isinstance(result, CredentialView):
-            self._model.upsert(result)
-            self._push_credentials()
-        self.notify(_DONE.get(action, "Done: {label}.").format(label=label))
+        self._commands.credential(msg, self._model.credentials.get(msg.credential_id))
 
     def action_reload_config(self) -> None:
-        try:
-            future = self.service.reload_config()
-        except Exception as exc:  # noqa: BLE001 - reported, the dashboard stays up
-            self.notify(f"Reload failed: {_reason(exc)}", severity="error")
-            return
-        # the outcome arrives as a ConfigReloaded event (also for edits picked up by the
-        # watcher), so only a command that failed to run is reported here
-        self.run_worker(self._await_reload(future), group="commands")
-
-    async def _await_reload(self, future: concurrent.futures.Future) -> None:
-        try:
-            await asyncio.wrap_future(future)
-        except Exception as exc:  # noqa: BLE001 - reported, the dashboard stays up
-            self.notify(f"Reload failed: {_reason(exc)}", severity="error")
+        self._commands.reload_config()
 
     def action_copy_base_url(self) -> None:
-        url = self._model.base_url or self.service.base_url
-        if not url:
-            self.notify("The proxy is not listening.", severity="warning")
-            return
-        self.copy_to_clipboard(url)
-        self.notify(f"Copied {url} (OpenAI clients use {url}/v1).", title="Base URL")
+        self._commands.copy_base_url(self._model.base_url or self.service.base_url)
 
     def action_copy_access_key(self) -> None:
-        keys = self._access_keys()
-        if not keys:
-            self.notify("No api-keys in the config: clients may send any key.",
-                        severity="warning")
-            return
-        self.copy_to_clipboard(keys[0])
-        self.notify(f"Copied access key {mask_last4(keys[0])}.", title="Access key")
+        self._commands.copy_access_key(self._access_keys())
+
+    async def action_quit(self) -> None:
+        self._commands.quit()
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -346,11 +305,20 @@ class DashboardApp(App[int]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
+            self._show_only(event.pane.id)
             self._focus_tab(event.pane.id)
+
+    def _show_only(self, tab: str) -> None:
+        # hidden panels keep their data and draw it when shown: under load, drawing what
+        # nobody sees would take time from the proxy's thread (they share the GIL)
+        for name, panel in (("credentials", self.credentials_panel),
+                            ("models", self.models_panel), ("usage", self.usage_panel),
+                            ("logs", self.logs_panel)):
+            panel.shown = name == tab
 
     def _focus_tab(self, tab: str) -> None:
         target = {"credentials": "#cred-table", "models": "#model-table",
-                  "usage": "#usage-feed", "logs": "#log-view"}.get(tab)
+                  "usage": "#feed-log", "logs": "#log-view"}.get(tab)
         if target:
             self.query_one(target).focus()
 
@@ -362,22 +330,8 @@ class DashboardApp(App[int]):
         return [("Everywhere", list(self.BINDINGS)),
                 ("Credentials tab", list(CredentialsPanel.BINDINGS)),
                 ("Models tab", list(ModelsPanel.BINDINGS)),
+                ("Usage tab", list(UsagePanel.BINDINGS)),
                 ("Logs tab", list(LogsPanel.BINDINGS))]
-
-    async def action_quit(self) -> None:
-        active = getattr(self.service, "active_streams", None)
-        streaming = active() if callable(active) else 0
-        if not streaming:
-            self.exit(0)
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.exit(0)
-
-        self.push_screen(ConfirmScreen(
-            f"{streaming} response{'s are' if streaming != 1 else ' is'} still streaming "
-            "through the proxy.\n\nQuit and cut them off?", yes="Quit"), confirmed)
 
     # -- command palette -------------------------------------------------------------
 
@@ -388,6 +342,7 @@ class DashboardApp(App[int]):
             ("Credential", "credentials", self.credentials_panel,
              list(CredentialsPanel.BINDINGS)),
             ("Models", "models", self.models_panel, list(ModelsPanel.BINDINGS)),
+            ("Usage", "usage", self.usage_panel, list(UsagePanel.BINDINGS)),
             ("Logs", "logs", self.logs_panel, list(LogsPanel.BINDINGS)),
         ]
         for group, tab, node, bindings in owners:
@@ -397,7 +352,7 @@ class DashboardApp(App[int]):
                 if b.action == "quit":
                     continue  # the built-in Quit command already runs action_quit
                 yield SystemCommand(f"{group}: {b.description}",
-                                    f"{b.tooltip} (key {b.key_display or b.key})",
+                                    f"{b.tooltip} (key {b.key_display or key_label(b.key)})",
                                     self._palette_callback(b.action, node, tab))
 
     def _palette_callback(self, action: str, node: DOMNode,

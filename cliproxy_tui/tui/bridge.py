@@ -52,11 +52,18 @@ class DashboardService(Protocol):
     (OAuth credentials) and ``active_streams() -> int`` (asks before quitting).
     """
 
-    events: EventSource
-    base_url: str
-    config: Any  # config.Config | None: only ``api_keys`` is read
-    usage: UsageReads | None
-    log_handler: Any  # has ``recent``: a sequence of LogLine
+    @property
+    def events(self) -> EventSource: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def config(self) -> Any:  # config.Config | None: only ``api_keys`` is read
+        ...
+    @property
+    def usage(self) -> UsageReads | None: ...
+    @property
+    def log_handler(self) -> Any:  # has ``recent``: a sequence of LogLine
+        ...
 
     def snapshot(self) -> ServiceSnapshot: ...
     def disable_credential(self, cred_id: str) -> concurrent.futures.Future: ...
@@ -73,7 +80,8 @@ class Batch:
     credentials: dict[str, CredentialView] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
     models: tuple[ModelView, ...] | None = None
-    #: the newest finished requests (older ones of a burst are only counted)
+    #: the newest finished requests; older ones of a burst are only counted (at 10 ticks a
+    #: second, 50 a tick is more than anyone reads, and each costs a table row)
     requests: list[Any] = field(default_factory=list)
     request_count: int = 0
     logs: list[LogLine] = field(default_factory=list)
@@ -90,7 +98,7 @@ class Batch:
 class EventBuffer:
     """Subscriber callable for the proxy thread; ``drain`` it from the app's loop."""
 
-    def __init__(self, wake: Callable[[], None], *, max_requests: int = 300,
+    def __init__(self, wake: Callable[[], None], *, max_requests: int = 50,
                  max_logs: int = 1000) -> None:
         self._wake = wake
         self._lock = threading.Lock()

@@ -82,12 +82,15 @@ class CredentialsPanel(Vertical):
     """Name of the active sort (a key of ``SORTS``)."""
     filter_text: reactive[str] = reactive("", init=False)
     """Words every shown row must contain."""
+    shown: reactive[bool] = reactive(True, init=False)
+    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
 
     def __init__(self, tz: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tz = tz
         self._by_id: dict[str, CredentialView] = {}
         self._actions: tuple[object, ...] | None = None
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="panel-bar"):
@@ -125,6 +128,9 @@ class CredentialsPanel(Vertical):
     def _refresh_rows(self) -> None:
         if not self.is_mounted:
             return
+        if not self.shown:
+            self._stale = True
+            return
         self._by_id = {v.id: v for v in self.credentials}
         shown = [v for v in self.credentials if _matches(v, self.filter_text)]
         shown.sort(key=SORTS[self.sort_by])
@@ -134,6 +140,11 @@ class CredentialsPanel(Vertical):
             info += f" of {len(self.credentials)}"
         self.query_one("#cred-info", Static).update(info)
         self._show_detail()
+
+    def watch_shown(self, shown: bool) -> None:
+        if shown and self._stale:
+            self._stale = False
+            self._refresh_rows()
 
     def _row(self, v: CredentialView) -> Row:
         state = Text(state_summary(v, self.now, self._tz), style=state_style(self.app, v.state))

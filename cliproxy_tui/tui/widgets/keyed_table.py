@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import RenderableType
+from rich.text import Text
 from textual.widgets import DataTable
 
 Row = tuple[str, tuple[RenderableType, ...]]
+
+
+def _plain(cell: RenderableType) -> RenderableType:
+    # DataTable reads a str cell as markup: a model name or an error with "[...]" in it
+    # would be mangled (and parsing costs more than the row itself)
+    return Text(cell) if isinstance(cell, str) else cell
 
 
 class KeyedTable(DataTable[RenderableType]):
@@ -34,8 +41,8 @@ class KeyedTable(DataTable[RenderableType]):
 
     @property
     def keys(self) -> list[str]:
-        """Row keys in display order."""
-        return [str(row.key.value) for row in self.ordered_rows]
+        """Row keys in display order (rows only change through this class, in order)."""
+        return list(self._cells)
 
     @property
     def cursor_key(self) -> str | None:
@@ -44,7 +51,7 @@ class KeyedTable(DataTable[RenderableType]):
         row = self.cursor_row
         if not 0 <= row < self.row_count:
             return None
-        return str(self.ordered_rows[row].key.value)
+        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
     def cells_of(self, key: str) -> tuple[RenderableType, ...] | None:
         return self._cells.get(key)
@@ -68,18 +75,22 @@ class KeyedTable(DataTable[RenderableType]):
         for key, cells in rows:
             old = self._cells.get(key)
             if old is None:
-                self.add_row(*cells, key=key)
+                self.add_row(*map(_plain, cells), key=key)
             elif old != cells:
                 for col, old_cell, new_cell in zip(self._column_keys, old, cells):
                     if old_cell != new_cell:
-                        self.update_cell(key, col, new_cell, update_width=True)
+                        # re-measuring costs a layout pass: only when the cell may be wider
+                        wider = len(str(new_cell)) > len(str(old_cell))
+                        self.update_cell(key, col, _plain(new_cell), update_width=wider)
             self._cells[key] = cells
         self._restore_cursor(cursor_key)
 
     def append(self, rows: Sequence[Row], max_rows: int) -> None:
-        """Add rows at the end (a live feed); drop the oldest beyond ``max_rows``.
+        """Add rows at the end (a live feed), keeping about the newest ``max_rows``.
 
         A cursor on the last row follows the feed; one the user moved up stays on its row.
+        Old rows go in one rebuild once there are half as many again: removing rows one
+        by one costs a re-index of the whole table each.
         """
         if not rows:
             return
@@ -88,26 +99,25 @@ class KeyedTable(DataTable[RenderableType]):
         for key, cells in rows:
             if key in self._cells:
                 continue
-            self.add_row(*cells, key=key)
+            self.add_row(*map(_plain, cells), key=key)
             self._cells[key] = cells
-        excess = self.row_count - max_rows
-        if excess > 0:
-            for key in self.keys[:excess]:
-                self.remove_row(key)
-                self._cells.pop(key, None)
+        excess = len(self._cells) - max_rows
+        if excess > max_rows // 2:
+            old_y = self.scroll_y
+            self._rebuild(list(self._cells.items())[excess:], cursor_key)
+            if not following:
+                self.scroll_to(y=max(0, old_y - excess), animate=False)
         if following:
             self.move_cursor(row=self.row_count - 1, animate=False)
         else:
             self._restore_cursor(cursor_key)
-            if excess > 0:
-                self.scroll_to(y=max(0, self.scroll_y - excess), animate=False)
 
     def _rebuild(self, rows: Sequence[Row], cursor_key: str | None) -> None:
         old_row, scroll_x, scroll_y = self.cursor_row, self.scroll_x, self.scroll_y
         self.clear()
         self._cells = {}
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*map(_plain, cells), key=key)
             self._cells[key] = cells
         if not self._restore_cursor(cursor_key) and self.row_count:
             self.move_cursor(row=min(old_row, self.row_count - 1), animate=False,

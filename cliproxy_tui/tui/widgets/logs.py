@@ -56,6 +56,8 @@ class LogsPanel(Vertical):
     """The least severe level shown."""
     search: reactive[str] = reactive("", init=False)
     """Text a shown line must contain (case-insensitive)."""
+    shown: reactive[bool] = reactive(True, init=False)
+    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
 
     def __init__(self, tz: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -64,6 +66,7 @@ class LogsPanel(Vertical):
         self._seq = 0
         self._shown_upto = 0
         self._dropped = 0
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="panel-bar"):
@@ -96,7 +99,9 @@ class LogsPanel(Vertical):
             self.pending += sum(1 for line in fresh if self._wanted(line))
         else:
             self._shown_upto = self._seq
-            if self.is_mounted:
+            if not self.shown:
+                self._stale = True
+            elif self.is_mounted:
                 for line in fresh:
                     if self._wanted(line):
                         self.view.write(self._render_line(line))
@@ -124,6 +129,9 @@ class LogsPanel(Vertical):
     def _redraw(self) -> None:
         if not self.is_mounted:
             return
+        if not self.shown:
+            self._stale = True
+            return
         log = self.view
         log.clear()
         for line in self.visible_lines:
@@ -144,6 +152,11 @@ class LogsPanel(Vertical):
         if self._dropped:
             parts.append(f"{self._dropped} skipped in bursts")
         self.query_one("#log-status", Static).update(" · ".join(parts))
+
+    def watch_shown(self, shown: bool) -> None:
+        if shown and self._stale:
+            self._stale = False
+            self._redraw()
 
     def watch_paused(self, paused: bool) -> None:
         if not paused:

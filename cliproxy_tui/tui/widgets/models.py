@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -41,6 +41,12 @@ class ModelsPanel(Vertical):
     """Credential id → its masked label, to name who serves a model."""
     filter_text: reactive[str] = reactive("", init=False)
     """Words every shown row must contain."""
+    shown: reactive[bool] = reactive(True, init=False)
+    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="panel-bar"):
@@ -67,6 +73,9 @@ class ModelsPanel(Vertical):
     def _refresh_rows(self) -> None:
         if not self.is_mounted:
             return
+        if not self.shown:
+            self._stale = True
+            return
         rows = [self._row(m) for m in sorted(self.models, key=lambda m: m.id)]
         needle = self.filter_text.lower().split()
         if needle:
@@ -78,6 +87,11 @@ class ModelsPanel(Vertical):
         if needle:
             info += f" · {len(rows)} shown"
         self.query_one("#model-info", Static).update(info)
+
+    def watch_shown(self, shown: bool) -> None:
+        if shown and self._stale:
+            self._stale = False
+            self._refresh_rows()
 
     def _row(self, m: ModelView) -> Row:
         theme = self.app.theme_variables

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Sparkline, Static
 
-from ..format import clip, clock_time, count, millis
-from .keyed_table import KeyedTable, Row
-from .styles import status_style
+from ..format import clip, count
+from .feed import VIEWS, RequestFeed
+from .keyed_table import KeyedTable
 
-FEED_COLUMNS = (("time", "Time"), ("status", "Status"), ("model", "Model"),
-                ("credential", "Credential"), ("in", "In"), ("out", "Out"),
-                ("cached", "Cached"), ("reasoning", "Reason"), ("latency", "Latency"),
-                ("ttfb", "TTFB"), ("client", "Client"))
 MODEL_COLUMNS = (("model", "Model"), ("req", "Req"), ("tokens", "Tokens"), ("fail", "Fail"))
 CREDENTIAL_COLUMNS = (("credential", "Credential"), ("req", "Req"), ("tokens", "Tokens"),
                       ("fail", "Fail"))
@@ -29,6 +26,9 @@ CREDENTIAL_COLUMNS = (("credential", "Credential"), ("req", "Req"), ("tokens", "
 NAME_WIDTH = 20
 #: rows kept in the live feed
 FEED_ROWS = 200
+#: rows a single refresh adds at most: under a burst the feed shows the newest requests
+#: of each refresh (a screenful), and the totals count every one
+FEED_ROWS_PER_REFRESH = 25
 #: minutes shown by the sparklines
 SPARK_MINUTES = 30
 
@@ -65,6 +65,12 @@ def totals_table(totals: Any) -> Table:
 class UsagePanel(Vertical):
     """Live usage. ``add_records`` appends to the feed; ``summary`` replaces the rest."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "toggle_columns", "Columns", id="usage.columns",
+                tooltip="Show the feed's other columns (cached, reasoning, TTFB, client) "
+                        "when not all fit"),
+    ]
+
     DEFAULT_CSS = """
     UsagePanel {
         height: 1fr;
@@ -75,11 +81,15 @@ class UsagePanel(Vertical):
     """Totals, breakdowns and per-minute series."""
     credential_labels: reactive[dict[str, str]] = reactive(dict, init=False)
     """Credential id → masked label."""
+    shown: reactive[bool] = reactive(True, init=False)
+    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
 
     def __init__(self, tz: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tz = tz
-        self._seq = 0
+        self._stale = False
+        # records that arrived while hidden: formatted only once someone can see them
+        self._unshown: deque[Any] = deque(maxlen=FEED_ROWS)
 
     def compose(self) -> ComposeResult:
         yield Static(id="usage-totals")
@@ -91,7 +101,7 @@ class UsagePanel(Vertical):
             with Vertical(classes="spark"):
                 yield Static(id="spark-tokens-label", classes="spark-label")
                 yield Sparkline([], id="spark-tokens")
-        yield KeyedTable(FEED_COLUMNS, id="usage-feed")
+        yield RequestFeed(self._tz, FEED_ROWS, id="usage-feed")
         with Horizontal(id="usage-breakdown"):
             yield KeyedTable(MODEL_COLUMNS, id="usage-by-model")
             yield KeyedTable(CREDENTIAL_COLUMNS, id="usage-by-credential")
@@ -100,33 +110,47 @@ class UsagePanel(Vertical):
         self._show_summary()
 
     @property
-    def feed(self) -> KeyedTable:
-        return self.query_one("#usage-feed", KeyedTable)
+    def feed(self) -> RequestFeed:
+        return self.query_one("#usage-feed", RequestFeed)
 
-    def add_records(self, records: Sequence[Any]) -> None:
-        """Append finished requests (``usage.UsageRecord``) to the live feed."""
-        rows: list[Row] = []
-        for rec in records[-FEED_ROWS:]:
-            self._seq += 1
-            rows.append((f"req-{self._seq}", self._feed_cells(rec)))
-        self.feed.append(rows, FEED_ROWS)
+    def add_records(self, records: Sequence[Any], *, history: bool = False) -> None:
+        """Append finished requests (``usage.UsageRecord``) to the live feed.
 
-    def _feed_cells(self, rec: Any) -> tuple[Any, ...]:
-        label = self.credential_labels.get(rec.credential_id) or rec.credential_label or "—"
-        status = Text(str(rec.status), style=status_style(self.app, rec.status))
-        return (clock_time(rec.time, self._tz), status, rec.model, label,
-                count(rec.input_tokens), count(rec.output_tokens), count(rec.cached_tokens),
-                count(rec.reasoning_tokens), millis(rec.latency_ms), millis(rec.ttfb_ms),
-                rec.client_format + (" ⇣" if rec.stream else ""))
+        ``history`` (the store's recent records at start) is shown whole; a live batch
+        only by its newest ``FEED_ROWS_PER_REFRESH``.
+        """
+        if not history:
+            records = records[-FEED_ROWS_PER_REFRESH:]
+        if self.shown:
+            self.feed.add(records)
+        else:
+            self._unshown.extend(records)
+
+    def action_toggle_columns(self) -> None:
+        self.feed.view = (self.feed.view + 1) % len(VIEWS)
+
+    def watch_shown(self, shown: bool) -> None:
+        if not shown:
+            return
+        if self._unshown:
+            self.feed.add(list(self._unshown))
+            self._unshown.clear()
+        if self._stale:
+            self._stale = False
+            self._show_summary()
 
     def watch_summary(self) -> None:
         self._show_summary()
 
     def watch_credential_labels(self) -> None:
+        self.feed.credential_labels = self.credential_labels
         self._show_summary()
 
     def _show_summary(self) -> None:
         if not self.is_mounted:
+            return
+        if not self.shown:
+            self._stale = True
             return
         s = self.summary
         self.query_one("#usage-totals", Static).update(totals_table(s.totals))
