@@ -23,7 +23,7 @@ from ...views import CredentialView
 from ..format import ago, clip, credential_name, state_details, state_summary
 from ..messages import CredentialAction, CredentialActionRequested
 from .keyed_table import KeyedTable, Row
-from .styles import state_style
+from .styles import set_text, state_style
 
 COLUMNS = (("provider", "Provider"), ("label", "Credential"), ("state", "State"),
            ("counts", "OK/Fail"), ("used", "Last used"), ("models", "Models"),
@@ -138,7 +138,7 @@ class CredentialsPanel(Vertical):
         info = f"sort: {self.sort_by} · {len(shown)}"
         if len(shown) != len(self.credentials):
             info += f" of {len(self.credentials)}"
-        self.query_one("#cred-info", Static).update(info)
+        set_text(self.query_one("#cred-info", Static), info)
         self._show_detail()
 
     def watch_shown(self, shown: bool) -> None:
@@ -156,15 +156,15 @@ class CredentialsPanel(Vertical):
         view = self.selected
         detail = self.query_one("#cred-detail", Static)
         if view is None:
-            detail.update("No credentials yet: add API keys to the config, or log in."
-                          if not self.credentials else "No credential matches the filter.")
+            set_text(detail, "No credentials yet: add API keys to the config, or log in."
+                     if not self.credentials else "No credential matches the filter.")
         else:
             lines = state_details(view, self.now, self._tz)
             models = ", ".join(view.models[:8])
             if len(view.models) > 8:
                 models += f" (+{len(view.models) - 8})"
             lines.insert(1, f"models: {models or '—'}")
-            detail.update(Text("\n".join(lines)))
+            set_text(detail, Text("\n".join(lines)))
         # the footer rebuilds itself on every refresh: only when an action's state changed
         actions = None if view is None else (view.id, view.disabled, view.can_refresh,
                                              bool(view.cooldowns or view.unavailable))

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
 from ..format import clock_time, count, millis
-from .styles import status_style
+from .styles import set_text, status_style
 
 #: (key, title, width, right-aligned), in display order
 COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
@@ -181,7 +181,7 @@ class RequestFeed(Vertical):
         for key in self._columns:
             title, width, right = _SPEC[key]
             parts.append(title.rjust(width) if right else title.ljust(width))
-        self.query_one("#feed-header", Static).update(Text(" ".join(parts)))
+        set_text(self.query_one("#feed-header", Static), Text(" ".join(parts)))
 
     def scroll_to_newest(self) -> None:
         self.log_view.scroll_end(animate=False)

@@ -21,6 +21,7 @@ from textual.widgets import Input, RichLog, Static
 
 from ...events import LogLine
 from ..format import clock_time
+from .styles import set_text
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _RANK = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -151,7 +152,7 @@ class LogsPanel(Vertical):
             parts.append("following")
         if self._dropped:
             parts.append(f"{self._dropped} skipped in bursts")
-        self.query_one("#log-status", Static).update(" · ".join(parts))
+        set_text(self.query_one("#log-status", Static), " · ".join(parts))
 
     def watch_shown(self, shown: bool) -> None:
         if shown and self._stale:

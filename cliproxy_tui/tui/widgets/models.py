@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from ...views import ModelView
 from .keyed_table import KeyedTable, Row
+from .styles import set_text
 
 COLUMNS = (("model", "Model"), ("available", "Available"), ("providers", "Providers"),
            ("credentials", "Credentials"))
@@ -86,7 +87,7 @@ class ModelsPanel(Vertical):
         info = f"{usable} of {len(self.models)} available now"
         if needle:
             info += f" · {len(rows)} shown"
-        self.query_one("#model-info", Static).update(info)
+        set_text(self.query_one("#model-info", Static), info)
 
     def watch_shown(self, shown: bool) -> None:
         if shown and self._stale:

@@ -1,8 +1,10 @@
-"""Rich styles for table cells, taken from the app's theme so every theme reads well."""
+"""Cell styles from the app's theme (so every theme reads well), and cheap label updates."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App
+from textual.widgets import Static
 
 _STATE_COLOUR = {
     "active": "text-success",
@@ -26,3 +28,14 @@ def status_style(app: App, status: int) -> str:
     if status >= 400 or status == 0:
         return app.theme_variables.get("text-error", "")
     return app.theme_variables.get("text-success", "")
+
+
+def set_text(widget: Static, content: str | Text) -> None:
+    """Update a Static only when its text changes.
+
+    ``Static.update`` always re-lays-out the whole screen (tens of milliseconds with four
+    panels), so a label that is rewritten every refresh with the same words must not
+    call it.
+    """
+    if widget.content != content:
+        widget.update(content)

@@ -18,6 +18,7 @@ from textual.widgets import Sparkline, Static
 from ..format import clip, count
 from .feed import VIEWS, RequestFeed
 from .keyed_table import KeyedTable
+from .styles import set_text
 
 MODEL_COLUMNS = (("model", "Model"), ("req", "Req"), ("tokens", "Tokens"), ("fail", "Fail"))
 CREDENTIAL_COLUMNS = (("credential", "Credential"), ("req", "Req"), ("tokens", "Tokens"),
@@ -88,6 +89,7 @@ class UsagePanel(Vertical):
         super().__init__(**kwargs)
         self._tz = tz
         self._stale = False
+        self._shown_totals: Any = object()
         # records that arrived while hidden: formatted only once someone can see them
         self._unshown: deque[Any] = deque(maxlen=FEED_ROWS)
 
@@ -153,10 +155,12 @@ class UsagePanel(Vertical):
             self._stale = True
             return
         s = self.summary
-        self.query_one("#usage-totals", Static).update(totals_table(s.totals))
+        if s.totals != self._shown_totals:  # a rich Table cannot tell if it changed
+            self._shown_totals = s.totals
+            self.query_one("#usage-totals", Static).update(totals_table(s.totals))
         note = self.query_one("#usage-note", Static)
-        note.update(f"usage storage problem: {s.storage_error}" if s.storage_error else
-                    "" if s.persistent else "usage is not saved (the usage database is off)")
+        set_text(note, f"usage storage problem: {s.storage_error}" if s.storage_error else
+                 "" if s.persistent else "usage is not saved (the usage database is off)")
         note.display = bool(s.storage_error or not s.persistent)
 
         minutes = list(s.per_minute)[-SPARK_MINUTES:]
@@ -166,10 +170,10 @@ class UsagePanel(Vertical):
         self.query_one("#spark-tokens", Sparkline).data = toks or [0.0]
         last_r = int(reqs[-1]) if reqs else 0
         last_t = int(toks[-1]) if toks else 0
-        self.query_one("#spark-requests-label", Static).update(
-            f"requests/min · {last_r} now · peak {int(max(reqs, default=0))}")
-        self.query_one("#spark-tokens-label", Static).update(
-            f"tokens/min · {count(last_t)} now · peak {count(int(max(toks, default=0)))}")
+        set_text(self.query_one("#spark-requests-label", Static),
+                 f"requests/min · {last_r} now · peak {int(max(reqs, default=0))}")
+        set_text(self.query_one("#spark-tokens-label", Static),
+                 f"tokens/min · {count(last_t)} now · peak {count(int(max(toks, default=0)))}")
 
         def ranked(groups: Mapping[str, Any]) -> list[tuple[str, Any]]:
             return sorted(groups.items(), key=lambda kv: (-kv[1].requests, kv[0]))
