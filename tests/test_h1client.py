@@ -13,12 +13,15 @@ from typing import Any, Self
 import pytest
 import trustme
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cliproxy_tui.errors import TransportError
 from cliproxy_tui.providers.h1client import H1Client, H1Response, HttpClientError
 from cliproxy_tui.providers.h1parse import HIGH_WATER
 from cliproxy_tui.providers.http import HttpPool, UpstreamMap, read_body, request
 from cliproxy_tui.providers.sse import LineStream
+from cliproxy_tui.providers.usage_parse import StreamUsageTracker
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -608,3 +611,66 @@ async def test_http_request_uses_the_lean_client_for_direct_calls_only() -> None
             await pool.close()
         with pytest.raises(TransportError, match="closed"):
             await request(pool, "POST", "https://api.example.test/echo", headers={}, body=b"")
+
+
+# -- LineStream's usage feeding (only marked lines reach the tracker) -----------------------
+
+
+class _Chunks:
+    """The response surface LineStream reads, serving fixed chunks."""
+
+    status = 200
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+        self.content = self
+        self.headers: dict[str, str] = {}
+
+    async def readany(self) -> bytes:
+        return self._chunks.pop(0) if self._chunks else b""
+
+    def at_eof(self) -> bool:
+        return not self._chunks
+
+    def release(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+_CLAUDE_STREAM = (
+    b'event: message_start\r\ndata: {"type":"message_start","message":{"usage":'
+    b'{"input_tokens":25,"cache_read_input_tokens":7,"output_tokens":1}}}\r\n\r\n'
+    b'event: content_block_delta\ndata: {"type":"content_block_delta","delta":'
+    b'{"text":"no usage here"}}\n\n'
+    b'data: {"type":"message_delta","usage":{"output_tokens":10}}\n\n'
+    b'data: {"type":"message_delta","usage":{"output_tokens":42}}\n\ndata: {"usage"'
+)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=8),
+       family=st.sampled_from(["claude", "openai"]))
+def test_usage_seen_by_the_stream_matches_feeding_every_line(cuts: list[int],
+                                                             family: str) -> None:
+    data = _CLAUDE_STREAM
+    if family == "openai":
+        data = (b'data: {"choices":[{"delta":{"content":"usage"}}],"usage":null}\n\n'
+                b'data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,'
+                b'"total_tokens":7}}\r\n\r\ndata: [DONE]\n\n')
+    points = sorted({c for c in cuts if 0 < c < len(data)})
+    chunks = [data[a:b] for a, b in zip([0, *points], [*points, len(data)]) if data[a:b]]
+    expected = StreamUsageTracker(family)  # type: ignore[arg-type]
+    for line in data.split(b"\n"):
+        expected.feed(line[:-1] if line.endswith(b"\r") else line)
+
+    async def run() -> tuple[Any, list[bytes]]:
+        stream = LineStream(_Chunks(chunks), StreamUsageTracker(family))  # type: ignore[arg-type]
+        lines = [ln async for batch in stream for ln in batch]
+        return stream.usage, lines
+
+    usage, lines = asyncio.run(run())
+    assert usage == expected.detail and usage is not None
+    *full, tail = [ln[:-1] if ln.endswith(b"\r") else ln for ln in data.split(b"\n")]
+    assert lines == full + ([tail] if tail else [])
