@@ -17,8 +17,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from cliproxy_tui.tui.app import DashboardApp  # noqa: E402
-from cliproxy_tui.tui.demo import DEMO_NOW, DemoService  # noqa: E402
+from cliproxy_tui.tui.app import DashboardApp
+from cliproxy_tui.tui.demo import DEMO_NOW, DemoService
 
 #: file name → keys pressed before the shot
 SHOTS: dict[str, tuple[str, ...]] = {

@@ -32,7 +32,8 @@ class Pacer:
         self._slowest = max(slowest, interval)
         self._clock = clock
         self._cpu = cpu
-        self._mark = (clock(), cpu())
+        # set by the first batch: the app's start-up is busy, and says nothing about load
+        self._mark: tuple[float, float] | None = None
         self._last_apply = float("-inf")
         self._last_usage = float("-inf")
 
@@ -44,9 +45,14 @@ class Pacer:
         """A batch is being applied now; adapt the interval to the recent CPU share."""
         now = self._clock()
         self._last_apply = now
-        last_wall, last_cpu = self._mark
-        if now - last_wall < WINDOW or self.fastest <= 0:
+        if self.fastest <= 0:
             return  # an interval of 0 (tests) applies every batch at once
+        if self._mark is None:
+            self._mark = (now, self._cpu())
+            return
+        last_wall, last_cpu = self._mark
+        if now - last_wall < WINDOW:
+            return
         cpu = self._cpu()
         self._mark = (now, cpu)
         share = (cpu - last_cpu) / (now - last_wall)
