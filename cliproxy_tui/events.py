@@ -54,13 +54,21 @@ class ConfigReloaded:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageHistoryLoaded:
+    """The usage database's history is folded into the live totals (after a slow start)."""
+
+    ok: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceStateChanged:
     state: str  # starting, running, stopping, stopped, failed
     detail: str = ""
 
 
 Event = (CredentialAdded | CredentialChanged | CredentialRemoved | ModelsChanged
-         | RequestFinished | LogLine | ConfigReloaded | ServiceStateChanged)
+         | RequestFinished | LogLine | ConfigReloaded | UsageHistoryLoaded
+         | ServiceStateChanged)
 
 Subscriber = Callable[[Any], None]
 

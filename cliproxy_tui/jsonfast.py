@@ -20,3 +20,8 @@ def dumps(obj: Any) -> bytes:
 
 def dumps_str(obj: Any) -> str:
     return dumps(obj).decode()
+
+
+def dumps_pretty(obj: Any) -> bytes:
+    """Indented JSON bytes with a final newline (files people may open, e.g. token files)."""
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_INDENT_2) + b"\n"

@@ -16,6 +16,7 @@ import asyncio
 import concurrent.futures
 import ipaddress
 import logging
+import os
 import threading
 from typing import Any, Awaitable, Callable
 
@@ -24,6 +25,7 @@ from aiohttp import web
 from . import logsetup
 from .auth.manager import CredentialManager
 from .auth.model import Credential
+from .auth.refresh import Refresher, RefreshError, refresh_credential
 from .auth.synth import (
     compat_names,
     credentials_from_auth_dir,
@@ -41,6 +43,7 @@ from .events import (
     ModelsChanged,
     RequestFinished,
     ServiceStateChanged,
+    UsageHistoryLoaded,
 )
 from .providers import HttpPool, UpstreamMap
 from .registry import ModelRegistry
@@ -58,6 +61,8 @@ UsagePlugin = Any  # Callable[[UsageRecord], None] or an object with handle_usag
 
 #: how often coalesced credential/model changes are published to subscribers
 _PUBLISH_INTERVAL = 0.1
+#: seconds start() waits for the usage history before opening the port anyway
+_USAGE_LOAD_WAIT = 1.0
 
 
 class ServiceError(RuntimeError):
@@ -75,6 +80,7 @@ class Service:
         self._before: list[BeforeStartHook] = []
         self._after: list[AfterStartHook] = []
         self._plugins: list[UsagePlugin] = []
+        self._refreshers: dict[str, Refresher] = {}
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -112,6 +118,13 @@ class Service:
     def on_after_start(self, hook: AfterStartHook) -> None:
         """``hook(service)`` runs on the proxy loop once the port is open."""
         self._after.append(hook)
+
+    def register_refresher(self, provider: str, refresher: Refresher) -> None:
+        """``async refresher(token_file_json) -> new json`` for ``provider``'s token files.
+
+        ``refresh_credential`` calls it and writes the result back (auth/refresh.py).
+        """
+        self._refreshers[provider] = refresher
 
     def add_usage_plugin(self, plugin: UsagePlugin) -> None:
         """Called with every ``UsageRecord``, off the request path, in registration order."""
@@ -170,6 +183,15 @@ class Service:
 
     def clear_cooldown(self, cred_id: str, model: str | None = None) -> concurrent.futures.Future:
         return self._submit(self._clear_cooldown, cred_id, model)
+
+    def refresh_credential(self, cred_id: str) -> concurrent.futures.Future:
+        """Refresh a token-file credential's token now; resolves to its new view.
+
+        Fails with ``ServiceError`` (one line, secrets masked) for an API key, a provider
+        without a refresher, or a refresh the provider refused (the credential then shows
+        the state ``refresh-error`` until a refresh succeeds).
+        """
+        return self._submit(self._refresh, cred_id)
 
     def reload_config(self) -> concurrent.futures.Future:
         return self._submit(self._reload_from_file)
@@ -258,8 +280,11 @@ class Service:
             raise ServiceError(f"CLIPROXY_UPSTREAM_MAP: {exc}") from None
 
         self.usage = UsageStore(cfg.usage.database_path if cfg.usage.enabled else None,
-                                retention_days=cfg.usage.retention_days, clock=self.clock)
-        await asyncio.to_thread(self.usage.start)
+                                retention_days=cfg.usage.retention_days, clock=self.clock,
+                                on_loaded=lambda: self.events.publish(UsageHistoryLoaded(True)))
+        # A long history (months of heavy use) must not hold the port closed: past this
+        # wait it keeps loading in the background and UsageHistoryLoaded says when it is in.
+        await asyncio.to_thread(self.usage.start, _USAGE_LOAD_WAIT)
         self.dispatcher = UsageDispatcher()
         for plugin in self._plugins:
             self.dispatcher.register(plugin)
@@ -288,7 +313,9 @@ class Service:
         try:
             await site.start()
         except OSError as exc:
-            raise ServiceError(f"cannot listen on {cfg.host}:{cfg.port}: {exc.strerror or exc}"
+            # asyncio's message repeats the address; the errno's own text is enough
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ServiceError(f"cannot listen on {cfg.host}:{cfg.port}: {reason.lower()}"
                                ) from None
         self.listen = _listen_address(self._runner, cfg.host)
         self.started_at = self.clock.now()
@@ -408,6 +435,22 @@ class Service:
         self.manager.set_disabled(cred_id, disabled)
         log.info("credential %s %s", cred_id, "disabled" if disabled else "enabled")
         return self._view(self.manager.get(cred_id))  # type: ignore[arg-type]
+
+    async def _refresh(self, cred_id: str) -> CredentialView:
+        assert self.manager is not None
+        cred = self.manager.get(cred_id)
+        if cred is None:
+            raise KeyError(f"no credential {cred_id}")
+        try:
+            await refresh_credential(cred, self._refreshers, self.clock.now())
+        except RefreshError as exc:
+            self._credential_touched(cred)
+            if cred.refresh_error:
+                log.warning("credential %s: %s", cred.display_label(), exc)
+            raise ServiceError(str(exc)) from None
+        log.info("credential %s: token refreshed", cred.display_label())
+        self._credential_touched(cred)
+        return self._view(cred)
 
     def _clear_cooldown(self, cred_id: str, model: str | None) -> CredentialView:
         assert self.manager is not None

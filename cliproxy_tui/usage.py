@@ -150,8 +150,11 @@ class UsageStore:
     def __init__(self, path: str | None, retention_days: int = 30,
                  clock: Clock = SYSTEM_CLOCK, *, busy_timeout: float = 1.0,
                  flush_interval: float = 0.5, batch_size: int = 500,
-                 max_pending: int = 100_000, recent_size: int = 500) -> None:
+                 max_pending: int = 100_000, recent_size: int = 500,
+                 on_loaded: Callable[[], None] | None = None) -> None:
         self._clock = clock
+        self._on_loaded = on_loaded
+        self._loaded = threading.Event()
         self._lock = threading.Lock()
         self._all_time = [0] * 7
         self._today = [0] * 7
@@ -168,8 +171,18 @@ class UsageStore:
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self, wait: float = 5.0) -> None:
-        """Open the database and load its totals; waits at most ``wait`` s for that."""
+        """Open the database and load its totals; waits at most ``wait`` s for that.
+
+        A history that takes longer keeps loading in the background: records added
+        meanwhile are counted, the history is added to the totals when it is read, and
+        ``on_loaded`` is called (on the writer thread) once that is done.
+        """
         self._db.start(wait)
+
+    @property
+    def loaded(self) -> bool:
+        """True once the stored history is in the totals (or could not be read)."""
+        return self._loaded.is_set()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Write what is queued and close; idempotent; records added later are not saved."""
@@ -302,6 +315,22 @@ class UsageStore:
 
     def _load(self, conn: sqlite3.Connection, since: float | None) -> None:
         """Writer thread, on opening: fold the history that retention keeps into the view."""
+        try:
+            self._fold_history(conn, since)
+        finally:
+            self._history_done()
+
+    def _history_done(self) -> None:
+        if self._loaded.is_set():
+            return
+        self._loaded.set()
+        if self._on_loaded is not None:
+            try:
+                self._on_loaded()
+            except Exception:  # noqa: BLE001 - a listener's bug must not stop persistence
+                log.exception("usage on_loaded callback failed")
+
+    def _fold_history(self, conn: sqlite3.Connection, since: float | None) -> None:
         now = self._clock.now()
         day_start, _ = _local_day(now)
         minutes_since = (int(now // 60) - _MINUTES_KEPT) * 60

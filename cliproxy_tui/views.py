@@ -58,6 +58,8 @@ class CredentialView:
             state = "unavailable"
         elif cooldowns:
             state = "cooling"
+        elif cred.refresh_error:
+            state = "refresh-error"
         elif cred.status == "error":
             state = "error"
         else:
@@ -65,7 +67,7 @@ class CredentialView:
         source = cred.attributes.get("source", "")
         return cls(
             id=cred.id, provider=cred.provider, label=cred.display_label(), state=state,
-            status_message=_short(cred.status_message), disabled=cred.disabled,
+            status_message=_short(cred.refresh_error or cred.status_message), disabled=cred.disabled,
             unavailable=cred.unavailable, next_retry_after=cred.next_retry_after,
             last_error=_short(cred.last_error), success_count=cred.success_count,
             failure_count=cred.failure_count, last_used_at=cred.last_used_at,

@@ -14,6 +14,7 @@ from cliproxy_tui.events import (
     CredentialRemoved,
     ModelsChanged,
     RequestFinished,
+    UsageHistoryLoaded,
 )
 from cliproxy_tui.service import Service, ServiceError
 from tests.conftest import standard_config
@@ -95,5 +96,43 @@ async def test_port_in_use_is_reported(make_proxy, fakes, tmp_path):
     port = int(proxy.url.rsplit(":", 1)[1])
     other = tmp_path / "other.yaml"
     other.write_text(f"port: {port}\nauth-dir: {tmp_path / 'a2'}\nusage:\n  enabled: false\n")
-    with pytest.raises(ServiceError, match=f"cannot listen on 127.0.0.1:{port}"):
+    with pytest.raises(ServiceError) as err:
         await asyncio.to_thread(Service(str(other)).start)
+    assert str(err.value) == f"cannot listen on 127.0.0.1:{port}: address already in use"
+
+
+async def test_a_slow_usage_history_does_not_hold_the_port_closed(make_proxy, fakes,
+                                                                 monkeypatch):
+    proxy = await make_proxy(standard_config(fakes))
+    async with openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key="sk-client-1",
+                                  max_retries=0) as client:
+        await client.chat.completions.create(model="chat-model", messages=[])
+    await proxy.stop()
+
+    import time
+
+    from cliproxy_tui import service as service_mod
+    from cliproxy_tui.usage import UsageStore
+
+    fold = UsageStore._fold_history
+
+    def slow_fold(self, conn, since):
+        time.sleep(service_mod._USAGE_LOAD_WAIT + 1.0)  # months of history on a slow disk
+        fold(self, conn, since)
+
+    monkeypatch.setattr(UsageStore, "_fold_history", slow_fold)
+    proxy.service = proxy._new_service()
+    events: list = []
+    proxy.service.events.subscribe(events.append)
+    started = time.monotonic()
+    await proxy.start()
+    assert time.monotonic() - started < service_mod._USAGE_LOAD_WAIT + 0.9
+    assert not proxy.service.usage.loaded
+    async with openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key="sk-client-1",
+                                  max_retries=0) as client:
+        await client.chat.completions.create(model="chat-model", messages=[])
+    await wait_for(lambda: any(isinstance(e, UsageHistoryLoaded) for e in events))
+    assert proxy.service.usage.loaded
+    # the request made while the history loaded and the one from the first run
+    await wait_for(lambda: proxy.service.usage.totals().all_time.requests == 2)
+    assert len(proxy.service.usage.recent(10)) == 2

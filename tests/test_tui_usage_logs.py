@@ -12,6 +12,7 @@ from cliproxy_tui.events import (
     LogLine,
     ModelsChanged,
     RequestFinished,
+    UsageHistoryLoaded,
 )
 from cliproxy_tui.tui.app import DashboardApp
 from cliproxy_tui.views import ModelView, ServiceSnapshot
@@ -178,3 +179,28 @@ async def test_initial_records_are_not_shown_twice() -> None:
         assert app.usage_panel.feed.row_count == 1
 
 
+
+
+async def test_a_usage_history_read_after_start_goes_before_live_rows() -> None:
+    old = [record(model="old-model", t=NOW - 86400 - i) for i in range(3)]
+    service = FakeService()
+    service.usage.loaded = False  # a long history still being read when the screen starts
+    app = make_app(service)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        feed = app.usage_panel.feed
+        assert feed.row_count == 0
+        live = record(model="live-model", t=NOW - 1)
+        service.usage.add(live)
+        service.publish(RequestFinished(live))
+        await settle(pilot)
+        assert [r["model"] for r in feed.rows] == ["live-model"]
+        # the store folds its history in: the records come out oldest first, live last
+        service.usage._records[:0] = sorted(old, key=lambda r: r.time)
+        service.usage.loaded = True
+        service.publish(UsageHistoryLoaded(True))
+        await settle(pilot)
+        assert [r["model"] for r in feed.rows] == ["old-model"] * 3 + ["live-model"]
+        assert app.usage_panel.summary.totals.today.requests == 4

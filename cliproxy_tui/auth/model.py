@@ -62,6 +62,8 @@ class Credential:
     created_at: float = 0.0
     updated_at: float = 0.0
     last_refreshed_at: float | None = None
+    #: why the last token refresh failed ("" after a success); see auth/refresh.py
+    refresh_error: str = ""
     next_refresh_after: float | None = None
     next_retry_after: float | None = None
     model_states: dict[str, ModelState] = field(default_factory=dict)

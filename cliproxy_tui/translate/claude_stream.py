@@ -20,6 +20,8 @@ spec's §9 fixes:
 
 from __future__ import annotations
 
+import abc
+
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -131,7 +133,7 @@ class ClaudeEvents(StreamState):
             self.usage = usage_from_claude(event["usage"], self.usage)
 
 
-class _FinishOnDelta(ClaudeEvents):
+class _FinishOnDelta(ClaudeEvents, abc.ABC):
     """A translation whose one final chunk is written at ``message_delta`` (or at the end)."""
 
     __slots__ = ("_finished",)
@@ -140,11 +142,13 @@ class _FinishOnDelta(ClaudeEvents):
         super().__init__(model, client_body, clock)
         self._finished = False
 
+    @abc.abstractmethod
     def _ensure_started(self, message: Any = None) -> None:
-        raise NotImplementedError
+        """Write the client's opening chunk once (from ``message_start`` or later)."""
 
+    @abc.abstractmethod
     def _finish(self) -> bytes:
-        raise NotImplementedError
+        """The one final chunk (finish reason and usage)."""
 
     def on_message_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
         self._ensure_started()

@@ -12,6 +12,8 @@ gemini-cli pairs can reuse these classes with ``upstream="gemini-cli"``.
 
 from __future__ import annotations
 
+import abc
+
 from typing import Any, Protocol
 
 from .. import jsonfast
@@ -288,11 +290,12 @@ class _Machine(Protocol):
     def take(self) -> list[bytes]: ...
 
 
-class _MachineOverGemini(_FromGemini):
+class _MachineOverGemini(_FromGemini, abc.ABC):
     """A pair whose stream is an event machine fed one Gemini unit at a time."""
 
+    @abc.abstractmethod
     def _machine(self, model: str, client_body: dict[str, Any]) -> _Machine:
-        raise NotImplementedError
+        """The event machine that writes this pair's client stream."""
 
     def new_stream(self, model: str, client_body: dict[str, Any]) -> StreamState:
         state = StreamState(model, client_body)

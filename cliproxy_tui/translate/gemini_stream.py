@@ -16,6 +16,8 @@ as the reasoning item's ``encrypted_content``.
 
 from __future__ import annotations
 
+import abc
+
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,7 +159,7 @@ def unix_seconds(stamp: Any) -> int | None:
 _TEXT_DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
 
 
-class GeminiUnitMachine:
+class GeminiUnitMachine(abc.ABC):
     """Feeds each Gemini unit's parts to a subclass's ``_start`` / ``_part`` / ``_finish``."""
 
     __slots__ = ("finished", "meta", "out", "started")
@@ -167,14 +169,17 @@ class GeminiUnitMachine:
         self.started = self.finished = False
         self.meta: dict[str, Any] | None = None
 
+    @abc.abstractmethod
     def _start(self, unit: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Write the client's opening events (first unit)."""
 
+    @abc.abstractmethod
     def _part(self, part: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Translate one candidate part."""
 
+    @abc.abstractmethod
     def _finish(self, reason: str) -> None:
-        raise NotImplementedError
+        """Write the closing events for a Gemini ``finishReason``."""
 
     def feed(self, unit: dict[str, Any]) -> None:
         if not self.started:

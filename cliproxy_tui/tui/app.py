@@ -81,6 +81,9 @@ class DashboardApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._widgets: dict[str, Widget] = {}
         self._pacer = Pacer(refresh_interval)
+        self._history_shown = False
+        #: time of the first record shown live (a late usage history goes before it)
+        self._first_live: float | None = None
         self._commands = ServiceCommands(self, service, self._credential_changed)
         self._apply_scheduled = False
         self._usage_pending = False
@@ -137,11 +140,11 @@ class DashboardApp(App[int]):
         # subscribe before the first read, so nothing between the two is lost
         self._unsubscribe = self.service.events.subscribe(self._buffer)
         self._load(self.service.snapshot())
-        usage = self.service.usage
-        recent = usage.recent(200) if usage is not None else []
         lines = list(getattr(self.service.log_handler, "recent", ()))
-        self._model.remember_shown([*recent, *lines])
-        self.usage_panel.add_records(recent, history=True)
+        self._model.remember_shown(lines)
+        usage = self.service.usage
+        if usage is not None and getattr(usage, "loaded", True):
+            self._show_history()
         self.logs_panel.add_lines(lines)
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
@@ -187,11 +190,16 @@ class DashboardApp(App[int]):
             if changes.models:
                 self.models_panel.models = self._model.models
             if changes.requests:
+                if self._first_live is None:
+                    self._first_live = min(r.time for r in changes.requests)
                 self.usage_panel.add_records(changes.requests)
             if changes.request_count:
                 self._usage_changed()
             if changes.logs or batch.logs_dropped:
                 self.logs_panel.add_lines(changes.logs, batch.logs_dropped)
+            if batch.history_loaded:
+                self._show_history()
+                self._usage_changed()
             if batch.state is not None:
                 self._push_header()
                 if batch.state.state == "stopped":
@@ -267,6 +275,20 @@ class DashboardApp(App[int]):
             by_credential=usage.by_credential(), per_minute=usage.per_minute(SPARK_MINUTES),
             persistent=bool(getattr(usage, "persistent", True)),
             storage_error=getattr(usage, "last_error", None))
+
+    def _show_history(self) -> None:
+        """Put the usage store's recent records in the feed, once."""
+        usage = self.service.usage
+        if self._history_shown or usage is None:
+            return
+        self._history_shown = True
+        recent = usage.recent(200)
+        self._model.remember_shown(recent)
+        if self._first_live is None:
+            self.usage_panel.add_records(recent, history=True)
+        else:
+            # a late history: what arrived live is on screen already and goes last
+            self.usage_panel.add_older_records([r for r in recent if r.time < self._first_live])
 
     def _tick_clock(self) -> None:
         now = self._now()

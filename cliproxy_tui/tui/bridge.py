@@ -27,6 +27,7 @@ from ..events import (
     ModelsChanged,
     RequestFinished,
     ServiceStateChanged,
+    UsageHistoryLoaded,
 )
 from ..views import CredentialView, ModelView, ServiceSnapshot
 
@@ -48,8 +49,8 @@ class UsageReads(Protocol):
 class DashboardService(Protocol):
     """What the dashboard needs from ``service.Service`` (and what test fakes provide).
 
-    Optional extras, looked up with ``getattr``: ``refresh_credential(id) -> Future``
-    (OAuth credentials) and ``active_streams() -> int`` (asks before quitting).
+    Optional extra, looked up with ``getattr``: ``active_streams() -> int`` (asks before
+    quitting).
     """
 
     @property
@@ -68,6 +69,7 @@ class DashboardService(Protocol):
     def snapshot(self) -> ServiceSnapshot: ...
     def disable_credential(self, cred_id: str) -> concurrent.futures.Future: ...
     def enable_credential(self, cred_id: str) -> concurrent.futures.Future: ...
+    def refresh_credential(self, cred_id: str) -> concurrent.futures.Future: ...
     def clear_cooldown(self, cred_id: str,
                        model: str | None = None) -> concurrent.futures.Future: ...
     def reload_config(self) -> concurrent.futures.Future: ...
@@ -88,11 +90,13 @@ class Batch:
     logs_dropped: int = 0
     reloads: list[ConfigReloaded] = field(default_factory=list)
     state: ServiceStateChanged | None = None
+    #: the usage store finished reading its history after the screen started
+    history_loaded: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.credentials or self.removed or self.models is not None
                     or self.request_count or self.logs or self.logs_dropped
-                    or self.reloads or self.state is not None)
+                    or self.reloads or self.state is not None or self.history_loaded)
 
 
 class EventBuffer:
@@ -117,6 +121,7 @@ class EventBuffer:
         self._log_count = 0
         self._reloads: list[ConfigReloaded] = []
         self._state: ServiceStateChanged | None = None
+        self._history_loaded = False
 
     def __call__(self, event: Any) -> None:
         with self._lock:
@@ -140,6 +145,8 @@ class EventBuffer:
                     self._reloads.append(event)
             elif isinstance(event, ServiceStateChanged):
                 self._state = event
+            elif isinstance(event, UsageHistoryLoaded):
+                self._history_loaded = True
             else:
                 return
             if self._signalled:
@@ -153,7 +160,8 @@ class EventBuffer:
                 credentials=self._credentials, removed=self._removed, models=self._models,
                 requests=list(self._requests), request_count=self._request_count,
                 logs=list(self._logs), logs_dropped=self._log_count - len(self._logs),
-                reloads=self._reloads, state=self._state)
+                reloads=self._reloads, state=self._state,
+                history_loaded=self._history_loaded)
             self._reset()
             self._signalled = False
         return batch

@@ -56,15 +56,11 @@ class ServiceCommands:
         elif msg.action == "clear_cooldown":
             self._run(msg.action, label, lambda: service.clear_cooldown(cred_id))
         elif msg.action == "refresh":
-            refresh = getattr(service, "refresh_credential", None)
             if view is not None and not view.can_refresh:
                 self._app.notify(f"{label} is an API key: it has no token to refresh.",
                                  severity="warning")
-            elif refresh is None:
-                self._app.notify("Refreshing tokens is not available in this version yet.",
-                                 severity="warning")
             else:
-                self._run(msg.action, label, lambda: refresh(cred_id))
+                self._run(msg.action, label, lambda: service.refresh_credential(cred_id))
 
     def reload_config(self) -> None:
         # the outcome arrives as a ConfigReloaded event (also for edits the watcher picks

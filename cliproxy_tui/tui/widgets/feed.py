@@ -125,6 +125,15 @@ class RequestFeed(Vertical):
             self._rows.append(row)
             view.write(self._line(row), width=self._line_width(), scroll_end=follow)
 
+    def prepend(self, records: Sequence[Any]) -> None:
+        """Put older requests (a usage history read late) before the rows shown."""
+        room = self._max_rows - len(self._rows)
+        if not records or room <= 0:
+            return
+        for rec in reversed(records[-room:]):
+            self._rows.appendleft(self._cells(rec))
+        self._redraw(keep_end=self.log_view.is_vertical_scroll_end)
+
     def on_resize(self, event: Resize) -> None:
         self._fit(event.size.width)
 
@@ -138,10 +147,13 @@ class RequestFeed(Vertical):
         if columns != self._columns:
             self._columns = columns
             self._show_header()
-            view = self.log_view
-            view.clear()
-            for row in self._rows:
-                view.write(self._line(row), width=self._line_width(), scroll_end=True)
+            self._redraw(keep_end=True)
+
+    def _redraw(self, keep_end: bool) -> None:
+        view = self.log_view
+        view.clear()
+        for row in self._rows:
+            view.write(self._line(row), width=self._line_width(), scroll_end=keep_end)
 
     def _cells(self, rec: Any) -> dict[str, Any]:
         label = (self.credential_labels.get(rec.credential_id) or rec.credential_label

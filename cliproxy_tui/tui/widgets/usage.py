@@ -128,6 +128,13 @@ class UsagePanel(Vertical):
         else:
             self._unshown.extend(records)
 
+    def add_older_records(self, records: Sequence[Any]) -> None:
+        """Requests older than every row shown (a usage history that was read late)."""
+        if self.shown:
+            self.feed.prepend(records)
+        else:
+            self._unshown = deque([*records, *self._unshown], maxlen=FEED_ROWS)
+
     def action_toggle_columns(self) -> None:
         self.feed.view = (self.feed.view + 1) % len(VIEWS)
 
