@@ -19,7 +19,7 @@ from ..errors import ConfigurationError, StreamError, TransportError, UpstreamEr
 from .base import ExecRequest, ExecResult
 from .http import HttpPool, request
 from .sse import LineStream
-from .usage_parse import StreamUsageTracker, codex_usage, estimate_tokens
+from .usage_parse import StreamUsageTracker, codex_usage, estimate_tokens, text_format_texts
 
 if TYPE_CHECKING:
     from ..auth.model import Credential
@@ -178,13 +178,7 @@ def responses_request_text(body: Mapping[str, Any]) -> str:
         out.extend(v for v in (tool.get("name"), tool.get("description")) if isinstance(v, str))
         if tool.get("parameters") is not None:
             out.append(jsonfast.dumps_str(tool["parameters"]))
-    text_cfg = body.get("text")
-    fmt = text_cfg.get("format") if isinstance(text_cfg, dict) else None
-    if isinstance(fmt, dict):
-        if isinstance(fmt.get("name"), str):
-            out.append(fmt["name"])
-        if fmt.get("schema") is not None:
-            out.append(jsonfast.dumps_str(fmt["schema"]))
+    text_format_texts(body.get("text"), out)
     return "\n".join(out)
 
 

@@ -15,20 +15,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from .. import jsonfast
+from ..translate.common_usage import int_field
 from .base import UsageDetail
 
 Family = Literal["openai", "claude", "gemini", "gemini-cli", "codex"]
-
-
-def _int(obj: Any, key: str) -> int:
-    v = obj.get(key) if isinstance(obj, dict) else None
-    if isinstance(v, bool):
-        return 0
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return int(v)
-    return 0
 
 
 def openai_usage(obj: Any) -> UsageDetail | None:
@@ -37,21 +27,21 @@ def openai_usage(obj: Any) -> UsageDetail | None:
     if not isinstance(u, dict):
         return None
     d = UsageDetail(
-        input_tokens=_int(u, "prompt_tokens") or _int(u, "input_tokens"),
-        output_tokens=_int(u, "completion_tokens") or _int(u, "output_tokens"),
-        total_tokens=_int(u, "total_tokens"),
-        cached_tokens=_int(u.get("prompt_tokens_details") or u.get("input_tokens_details"),
-                           "cached_tokens"),
-        reasoning_tokens=_int(u.get("completion_tokens_details")
-                              or u.get("output_tokens_details"), "reasoning_tokens"),
+        input_tokens=int_field(u, "prompt_tokens") or int_field(u, "input_tokens"),
+        output_tokens=int_field(u, "completion_tokens") or int_field(u, "output_tokens"),
+        total_tokens=int_field(u, "total_tokens"),
+        cached_tokens=int_field(u.get("prompt_tokens_details") or u.get("input_tokens_details"),
+                                "cached_tokens"),
+        reasoning_tokens=int_field(u.get("completion_tokens_details")
+                                   or u.get("output_tokens_details"), "reasoning_tokens"),
     )
     return d.normalised()
 
 
 def _claude_detail(u: dict[str, Any]) -> UsageDetail:
-    inp = _int(u, "input_tokens")
-    out = _int(u, "output_tokens")
-    cached = _int(u, "cache_read_input_tokens") or _int(u, "cache_creation_input_tokens")
+    inp = int_field(u, "input_tokens")
+    out = int_field(u, "output_tokens")
+    cached = int_field(u, "cache_read_input_tokens") or int_field(u, "cache_creation_input_tokens")
     return UsageDetail(input_tokens=inp, output_tokens=out, cached_tokens=cached,
                        total_tokens=inp + out)
 
@@ -79,11 +69,11 @@ def gemini_usage(obj: Any) -> UsageDetail | None:
         if not isinstance(m, dict):
             return None
     d = UsageDetail(
-        input_tokens=_int(m, "promptTokenCount"),
-        output_tokens=_int(m, "candidatesTokenCount"),
-        reasoning_tokens=_int(m, "thoughtsTokenCount"),
-        cached_tokens=_int(m, "cachedContentTokenCount"),
-        total_tokens=_int(m, "totalTokenCount"),
+        input_tokens=int_field(m, "promptTokenCount"),
+        output_tokens=int_field(m, "candidatesTokenCount"),
+        reasoning_tokens=int_field(m, "thoughtsTokenCount"),
+        cached_tokens=int_field(m, "cachedContentTokenCount"),
+        total_tokens=int_field(m, "totalTokenCount"),
     )
     return d.normalised()
 
@@ -109,11 +99,11 @@ def codex_usage(obj: Any) -> UsageDetail | None:
     if not isinstance(u, dict):
         return None
     d = UsageDetail(
-        input_tokens=_int(u, "input_tokens"),
-        output_tokens=_int(u, "output_tokens"),
-        total_tokens=_int(u, "total_tokens"),
-        cached_tokens=_int(u.get("input_tokens_details"), "cached_tokens"),
-        reasoning_tokens=_int(u.get("output_tokens_details"), "reasoning_tokens"),
+        input_tokens=int_field(u, "input_tokens"),
+        output_tokens=int_field(u, "output_tokens"),
+        total_tokens=int_field(u, "total_tokens"),
+        cached_tokens=int_field(u.get("input_tokens_details"), "cached_tokens"),
+        reasoning_tokens=int_field(u.get("output_tokens_details"), "reasoning_tokens"),
     )
     return d.normalised()
 
@@ -211,6 +201,16 @@ def _tool_texts(tools: Any, out: list[str]) -> None:
             out.append(jsonfast.dumps_str(params))
 
 
+def text_format_texts(text_cfg: Any, out: list[str]) -> None:
+    """Append the name and JSON schema of a Responses ``text.format`` (structured output)."""
+    fmt = text_cfg.get("format") if isinstance(text_cfg, dict) else None
+    if isinstance(fmt, dict):
+        if isinstance(fmt.get("name"), str):
+            out.append(fmt["name"])
+        if fmt.get("schema") is not None:
+            out.append(jsonfast.dumps_str(fmt["schema"]))
+
+
 def openai_request_text(body: dict[str, Any]) -> str:
     """The text a tokenizer would see in a Chat Completions or Responses request.
 
@@ -246,15 +246,10 @@ def openai_request_text(body: dict[str, Any]) -> str:
                         if isinstance(v, str):
                             out.append(v)
     _tool_texts(body.get("tools"), out)
-    text_cfg = body.get("text")
-    fmt = text_cfg.get("format") if isinstance(text_cfg, dict) else None
-    if isinstance(fmt, dict):
-        if isinstance(fmt.get("name"), str):
-            out.append(fmt["name"])
-        if fmt.get("schema") is not None:
-            out.append(jsonfast.dumps_str(fmt["schema"]))
+    text_format_texts(body.get("text"), out)
     return "\n".join(out)
 
 
 __all__ = ["StreamUsageTracker", "claude_usage", "codex_usage", "estimate_tokens",
-           "gemini_cli_usage", "gemini_usage", "openai_request_text", "openai_usage"]
+           "gemini_cli_usage", "gemini_usage", "openai_request_text", "openai_usage",
+           "text_format_texts"]

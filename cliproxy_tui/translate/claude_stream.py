@@ -134,21 +134,81 @@ class ClaudeEvents(StreamState):
 
 
 class _FinishOnDelta(ClaudeEvents, abc.ABC):
-    """A translation whose one final chunk is written at ``message_delta`` (or at the end)."""
+    """Content blocks → client chunks, the one final chunk written at ``message_delta``.
 
-    __slots__ = ("_finished",)
+    Subclasses say how a text, a thought and a signature become chunks (each hook gets
+    the value unchecked); tool calls are gathered here, numbered in order of appearance,
+    and written by the subclass at ``content_block_stop``.
+    """
+
+    __slots__ = ("_finished", "_tool_count", "_tools")
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body, clock)
         self._finished = False
+        #: Claude block index → [ordinal, id, name, argument fragments]
+        self._tools: dict[int, list[Any]] = {}
+        self._tool_count = 0
+
+    def _ensure_started(self, message: Any = None) -> None:
+        """Record the message once (from ``message_start``, or whatever event came first)."""
+        if self.started:
+            return
+        self.begin(message)
+        self._open()
 
     @abc.abstractmethod
-    def _ensure_started(self, message: Any = None) -> None:
-        """Write the client's opening chunk once (from ``message_start`` or later)."""
+    def _open(self) -> None:
+        """Build what every chunk shares, now that the message id and model are known."""
+
+    @abc.abstractmethod
+    def _on_text(self, text: Any, out: list[bytes]) -> None: ...
+
+    @abc.abstractmethod
+    def _on_thinking(self, text: Any, out: list[bytes]) -> None: ...
+
+    @abc.abstractmethod
+    def _on_signature(self, signature: Any, out: list[bytes]) -> None: ...
 
     @abc.abstractmethod
     def _finish(self) -> bytes:
         """The one final chunk (finish reason and usage)."""
+
+    def on_block_start(self, event: dict[str, Any], out: list[bytes]) -> None:
+        self._ensure_started()
+        block = event.get("content_block")
+        if not isinstance(block, dict):
+            return
+        kind = block.get("type")
+        if kind == "tool_use":
+            self._tools[_index(event)] = [self._tool_count, block.get("id") or "",
+                                          block.get("name") or "", []]
+            self._tool_count += 1
+        elif kind == "text":
+            self._on_text(block.get("text"), out)
+        elif kind == "thinking":
+            self._on_thinking(block.get("thinking"), out)
+
+    def on_block_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
+        # the hot path (one event per token): the hooks check the value themselves, so
+        # a delta costs one call into the subclass
+        if not self.started:
+            self._ensure_started()
+        delta = event.get("delta")
+        if not isinstance(delta, dict):
+            return
+        kind = delta.get("type")
+        if kind == "text_delta":
+            self._on_text(delta.get("text"), out)
+        elif kind == "thinking_delta":
+            self._on_thinking(delta.get("thinking"), out)
+        elif kind == "input_json_delta":
+            tool = self._tools.get(_index(event))
+            fragment = delta.get("partial_json")
+            if tool is not None and isinstance(fragment, str) and fragment:
+                tool[3].append(fragment)
+        elif kind == "signature_delta":
+            self._on_signature(delta.get("signature"), out)
 
     def on_message_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
         self._ensure_started()
@@ -182,21 +242,14 @@ def _index(event: dict[str, Any]) -> int:
 class ChatStream(_FinishOnDelta):
     """Claude SSE → chat completion chunks (§5.1)."""
 
-    __slots__ = ("_has_tools", "_ordinal", "_prefix", "_thinking_bytes", "_tools")
+    __slots__ = ("_prefix", "_thinking_bytes")
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body, clock)
         self._prefix = b""
-        #: Claude block index → [ordinal, id, name, argument fragments]
-        self._tools: dict[int, list[Any]] = {}
-        self._ordinal = 0
-        self._has_tools = False
         self._thinking_bytes = 0
 
-    def _ensure_started(self, message: Any = None) -> None:
-        if self.started:
-            return
-        self.begin(message)
+    def _open(self) -> None:
         # the chunk envelope never changes: build it once, add only the delta per chunk
         self._prefix = b"".join((
             b'{"id":', _dumps(self.msg_id), b',"object":"chat.completion.chunk","created":',
@@ -206,53 +259,24 @@ class ChatStream(_FinishOnDelta):
     def _chunk(self, delta: bytes) -> bytes:
         return self._prefix + delta + b',"finish_reason":null}]}'
 
-    def _text(self, key: bytes, text: Any, out: list[bytes]) -> None:
+    def _on_text(self, text: Any, out: list[bytes]) -> None:
         if isinstance(text, str) and text:
-            out.append(self._prefix + key + _dumps(text) + b'},"finish_reason":null}]}')
+            out.append(self._prefix + b'{"content":' + _dumps(text) + b'},"finish_reason":null}]}')
+
+    def _on_thinking(self, text: Any, out: list[bytes]) -> None:
+        if isinstance(text, str) and text:
+            self._thinking_bytes += len(text.encode())
+            out.append(self._prefix + b'{"reasoning_content":' + _dumps(text)
+                       + b'},"finish_reason":null}]}')
+
+    def _on_signature(self, signature: Any, out: list[bytes]) -> None:
+        """Chat has no place for a thinking signature: dropped."""
 
     def on_start(self, event: dict[str, Any], out: list[bytes]) -> None:
         if self.started:
             return
         self._ensure_started(event.get("message"))
         out.append(self._chunk(b'{"role":"assistant"}'))
-
-    def on_block_start(self, event: dict[str, Any], out: list[bytes]) -> None:
-        self._ensure_started()
-        block = event.get("content_block")
-        if not isinstance(block, dict):
-            return
-        kind = block.get("type")
-        if kind == "tool_use":
-            self._tools[_index(event)] = [self._ordinal, block.get("id") or "",
-                                          block.get("name") or "", []]
-            self._ordinal += 1
-            self._has_tools = True
-        elif kind == "text":
-            self._text(b'{"content":', block.get("text"), out)
-        elif kind == "thinking":
-            self._thinking(block.get("thinking"), out)
-
-    def _thinking(self, text: Any, out: list[bytes]) -> None:
-        if isinstance(text, str) and text:
-            self._thinking_bytes += len(text.encode())
-            self._text(b'{"reasoning_content":', text, out)
-
-    def on_block_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
-        if not self.started:
-            self._ensure_started()
-        delta = event.get("delta")
-        if not isinstance(delta, dict):
-            return
-        kind = delta.get("type")
-        if kind == "text_delta":
-            self._text(b'{"content":', delta.get("text"), out)
-        elif kind == "input_json_delta":
-            tool = self._tools.get(_index(event))
-            fragment = delta.get("partial_json")
-            if tool is not None and isinstance(fragment, str) and fragment:
-                tool[3].append(fragment)
-        elif kind == "thinking_delta":
-            self._thinking(delta.get("thinking"), out)
 
     def on_block_stop(self, event: dict[str, Any], out: list[bytes]) -> None:
         tool = self._tools.pop(_index(event), None)
@@ -274,7 +298,8 @@ class ChatStream(_FinishOnDelta):
         out.append(_dumps({"error": {"message": message, "type": kind}}))
 
     def end(self) -> list[bytes]:
-        if self.started and not self._finished and self.stop_reason is None and self._has_tools:
+        if self.started and not self._finished and self.stop_reason is None \
+                and self._tool_count:
             self.stop_reason = "tool_use"
         return super().end()
 
@@ -328,19 +353,14 @@ _CHUNK_HEAD = b'{"candidates":[{"content":{"role":"model","parts":'
 class GeminiStream(_FinishOnDelta):
     """Claude SSE → Gemini ``GenerateContentResponse`` chunks (§5.3)."""
 
-    __slots__ = ("_create_time", "_tail", "_tools")
+    __slots__ = ("_create_time", "_tail")
 
     def __init__(self, model: str, client_body: dict[str, Any], clock: Clock) -> None:
         super().__init__(model, client_body, clock)
         self._create_time = rfc3339(clock.now())
         self._tail = b""
-        #: Claude block index → [id, name, argument fragments]
-        self._tools: dict[int, list[Any]] = {}
 
-    def _ensure_started(self, message: Any = None) -> None:
-        if self.started:
-            return
-        self.begin(message)
+    def _open(self) -> None:
         self._tail = b"".join((
             b'}}],"usageMetadata":{"trafficType":"PROVISIONED_THROUGHPUT"},"modelVersion":',
             _dumps(self.served_model), b',"createTime":', _dumps(self._create_time),
@@ -353,54 +373,28 @@ class GeminiStream(_FinishOnDelta):
     def on_start(self, event: dict[str, Any], out: list[bytes]) -> None:
         self._ensure_started(event.get("message"))
 
-    def on_block_start(self, event: dict[str, Any], out: list[bytes]) -> None:
-        self._ensure_started()
-        block = event.get("content_block")
-        if not isinstance(block, dict):
-            return
-        kind = block.get("type")
-        if kind == "tool_use":
-            self._tools[_index(event)] = [block.get("id") or "", block.get("name") or "", []]
-        elif kind == "text":
-            self._text(block.get("text"), False, out)
-        elif kind == "thinking":
-            self._text(block.get("thinking"), True, out)
+    def _on_text(self, text: Any, out: list[bytes]) -> None:
+        if isinstance(text, str) and text:
+            out.append(_CHUNK_HEAD + b'[{"text":' + _dumps(text) + b"}]" + self._tail)
 
-    def _text(self, text: Any, thought: bool, out: list[bytes]) -> None:
-        if not isinstance(text, str) or not text:
-            return
-        part = b'[{"text":' + _dumps(text) + (b',"thought":true}]' if thought else b"}]")
-        out.append(_CHUNK_HEAD + part + self._tail)
+    def _on_thinking(self, text: Any, out: list[bytes]) -> None:
+        if isinstance(text, str) and text:
+            out.append(_CHUNK_HEAD + b'[{"text":' + _dumps(text) + b',"thought":true}]'
+                       + self._tail)
 
-    def on_block_delta(self, event: dict[str, Any], out: list[bytes]) -> None:
-        if not self.started:
-            self._ensure_started()
-        delta = event.get("delta")
-        if not isinstance(delta, dict):
-            return
-        kind = delta.get("type")
-        if kind == "text_delta":
-            self._text(delta.get("text"), False, out)
-        elif kind == "thinking_delta":
-            self._text(delta.get("thinking"), True, out)
-        elif kind == "input_json_delta":
-            tool = self._tools.get(_index(event))
-            fragment = delta.get("partial_json")
-            if tool is not None and isinstance(fragment, str) and fragment:
-                tool[2].append(fragment)
-        elif kind == "signature_delta":
-            signature = gemini_signature(delta.get("signature") or "")
-            if signature is not None:
-                part = {"text": "", "thought": True, "thoughtSignature": signature}
-                out.append(_CHUNK_HEAD + _dumps([part]) + self._tail)
+    def _on_signature(self, signature: Any, out: list[bytes]) -> None:
+        signature = gemini_signature(signature or "")
+        if signature is not None:
+            part = {"text": "", "thought": True, "thoughtSignature": signature}
+            out.append(_CHUNK_HEAD + _dumps([part]) + self._tail)
 
     def on_block_stop(self, event: dict[str, Any], out: list[bytes]) -> None:
         tool = self._tools.pop(_index(event), None)
         if tool is None:
             return
-        call: dict[str, Any] = {"name": tool[1], "args": _parse_args("".join(tool[2]))}
-        if tool[0]:
-            call["id"] = tool[0]
+        call: dict[str, Any] = {"name": tool[2], "args": _parse_args("".join(tool[3]))}
+        if tool[1]:
+            call["id"] = tool[1]
         out.append(_CHUNK_HEAD + _dumps([{"functionCall": call}]) + self._tail)
 
     def _finish(self) -> bytes:

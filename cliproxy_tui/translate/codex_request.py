@@ -40,6 +40,21 @@ def codex_instructions(model: str, client_system_text: str | None) -> str | None
     return client_system_text or None
 
 
+def system_prompt_text(system: Any, blocks: Any) -> str | None:
+    """A client's system prompt as one text, for ``codex_instructions``.
+
+    ``system`` itself when it is a string, else the non-empty ``text`` of each of
+    ``blocks`` (the format's text parts of it) joined by blank lines; None when empty.
+    """
+    if isinstance(system, str):
+        return system or None
+    if not isinstance(blocks, list):
+        return None
+    texts = [b["text"] for b in blocks
+             if isinstance(b, dict) and isinstance(b.get("text"), str) and b["text"]]
+    return "\n\n".join(texts) or None
+
+
 def codex_body(model: str, instructions: str | None, items: list[dict[str, Any]],
                tools: list[dict[str, Any]], tool_choice: Any, parallel: bool,
                effort: Any) -> dict[str, Any]:

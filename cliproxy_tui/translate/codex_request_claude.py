@@ -20,6 +20,7 @@ from .codex_request import (
     message_item,
     object_schema,
     short_choice,
+    system_prompt_text,
 )
 from .common import (
     claude_thinking_to_effort,
@@ -31,14 +32,10 @@ from .common import (
 
 
 def _claude_system(system: Any) -> str | None:
-    if isinstance(system, str):
-        return system or None
-    if not isinstance(system, list):
-        return None
-    texts = [b["text"] for b in system
-             if isinstance(b, dict) and b.get("type", "text") == "text"
-             and isinstance(b.get("text"), str) and b["text"]]
-    return "\n\n".join(texts) or None
+    blocks = system if isinstance(system, list) else ()
+    # a block without a type is a text block
+    return system_prompt_text(system, [b for b in blocks if isinstance(b, dict)
+                                       and b.get("type", "text") == "text"])
 
 
 def _claude_image(source: Any) -> dict[str, Any] | None:

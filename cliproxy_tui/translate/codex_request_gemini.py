@@ -19,6 +19,7 @@ from .codex_request import (
     function_tool,
     message_item,
     object_schema,
+    system_prompt_text,
 )
 from .common import (
     data_url,
@@ -33,14 +34,7 @@ from .common import (
 
 
 def _gemini_system(system: Any) -> str | None:
-    if isinstance(system, str):
-        return system or None
-    parts = system.get("parts") if isinstance(system, dict) else None
-    if not isinstance(parts, list):
-        return None
-    texts = [p["text"] for p in parts
-             if isinstance(p, dict) and isinstance(p.get("text"), str) and p["text"]]
-    return "\n\n".join(texts) or None
+    return system_prompt_text(system, system.get("parts") if isinstance(system, dict) else None)
 
 
 def _gemini_media(part: dict[str, Any]) -> dict[str, Any] | None:

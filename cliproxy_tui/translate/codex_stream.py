@@ -60,7 +60,11 @@ def failure_error(event: dict[str, Any]) -> StreamError:
 
 
 class CodexStream(StreamState):
-    """Per-stream state of a Codex → client translator; subclasses fill ``HANDLERS``."""
+    """Per-stream state of a Codex → client translator.
+
+    A subclass handles an event by having the method ``_EVENTS`` names for it; a class
+    that spells out its own ``HANDLERS`` keeps them.
+    """
 
     __slots__ = ("_hint", "_restore", "client_format", "created_at", "failure", "finished", "out",
                  "response_id", "upstream_model")
@@ -68,7 +72,29 @@ class CodexStream(StreamState):
     CLIENT: ClassVar[str] = ""
     #: event type → handler; ``response.created`` is recorded before its handler runs
     HANDLERS: ClassVar[dict[str, Handler]] = {}
+    #: event type → name of the method that handles it
+    _EVENTS: ClassVar[dict[str, str]] = {
+        "response.created": "on_created",
+        "response.reasoning_summary_part.added": "on_summary_part",
+        "response.reasoning_summary_text.delta": "on_reasoning_delta",
+        "response.reasoning_text.delta": "on_reasoning_delta",
+        "response.output_text.delta": "on_text_delta",
+        "response.refusal.delta": "on_refusal_delta",
+        "response.content_part.done": "on_part_done",
+        "response.output_item.added": "on_item_added",
+        "response.function_call_arguments.delta": "on_arguments_delta",
+        "response.output_item.done": "on_item_done",
+        "response.completed": "on_completed",
+        "response.incomplete": "on_completed",
+    }
     _WANTED: ClassVar[frozenset[bytes] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "HANDLERS" not in cls.__dict__:
+            # plain functions, looked up once per class, so dispatch costs one dict lookup
+            cls.HANDLERS = {event: getattr(cls, name) for event, name in cls._EVENTS.items()
+                            if hasattr(cls, name)}
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
         super().__init__(model, client_body)
@@ -101,6 +127,12 @@ class CodexStream(StreamState):
             self.created_at = int(created)
         if isinstance(response.get("model"), str) and response["model"]:
             self.upstream_model = response["model"]
+
+    def final_response(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The ``response`` of a ``response.completed`` / ``.incomplete`` event, remembered."""
+        response = response_of(event)
+        self.remember(response)
+        return response
 
     @property
     def model_name(self) -> str:

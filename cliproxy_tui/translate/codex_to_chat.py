@@ -16,12 +16,11 @@ from ``response.created`` (§9 #10).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import jsonfast
 from .codex_stream import (
     CodexStream,
-    Handler,
     delta_text,
     message_texts,
     output_items,
@@ -134,9 +133,7 @@ class ChatStream(CodexStream):
             self._chunk({"tool_calls": [{"index": entry[0], "function": {"arguments": rest}}]})
 
     def on_completed(self, event: dict[str, Any]) -> None:
-        response = event.get("response")
-        response = response if isinstance(response, dict) else {}
-        self.remember(response)
+        response = self.final_response(event)
         if not self.started:
             self._start()
         finish = codex_finish_to_openai(response, self.tool_count > 0)
@@ -152,20 +149,6 @@ class ChatStream(CodexStream):
             tail["usage"] = openai_usage(usage_from_codex(usage))
             self.out.append(jsonfast.dumps(tail))
         self.finished = True
-
-    HANDLERS: ClassVar[dict[str, Handler]] = {
-        "response.created": on_created,
-        "response.reasoning_summary_part.added": on_summary_part,
-        "response.reasoning_summary_text.delta": on_reasoning_delta,
-        "response.reasoning_text.delta": on_reasoning_delta,
-        "response.output_text.delta": on_text_delta,
-        "response.refusal.delta": on_refusal_delta,
-        "response.output_item.added": on_item_added,
-        "response.function_call_arguments.delta": on_arguments_delta,
-        "response.output_item.done": on_item_done,
-        "response.completed": on_completed,
-        "response.incomplete": on_completed,
-    }
 
 
 def chat_completion(state: CodexStream, response: dict[str, Any]) -> dict[str, Any]:

@@ -14,12 +14,11 @@ request side hands the blob back to Codex as the reasoning item it came from.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import jsonfast
 from .codex_stream import (
     CodexStream,
-    Handler,
     delta_text,
     message_texts,
     output_items,
@@ -125,6 +124,8 @@ class ClaudeStream(CodexStream):
             self._open("text", key, {"type": "text", "text": ""})
         self._text_delta(b'text_delta","text', text)
 
+    on_refusal_delta = on_text_delta  # a refusal reads as the answer's text
+
     def on_part_done(self, event: dict[str, Any]) -> None:
         if self._is_open("text", (event.get("item_id"), event.get("content_index"))):
             self._close()
@@ -181,9 +182,7 @@ class ClaudeStream(CodexStream):
             self._close()
 
     def on_completed(self, event: dict[str, Any]) -> None:
-        response = event.get("response")
-        response = response if isinstance(response, dict) else {}
-        self.remember(response)
+        response = self.final_response(event)
         if not self.started:
             self._start()
         self._close()
@@ -195,21 +194,6 @@ class ClaudeStream(CodexStream):
             "usage": claude_usage(usage_from_codex(usage if isinstance(usage, dict) else {}))})
         self._emit("message_stop", {"type": "message_stop"})
         self.finished = True
-
-    HANDLERS: ClassVar[dict[str, Handler]] = {
-        "response.created": on_created,
-        "response.reasoning_summary_part.added": on_summary_part,
-        "response.reasoning_summary_text.delta": on_reasoning_delta,
-        "response.reasoning_text.delta": on_reasoning_delta,
-        "response.output_text.delta": on_text_delta,
-        "response.refusal.delta": on_text_delta,
-        "response.content_part.done": on_part_done,
-        "response.output_item.added": on_item_added,
-        "response.function_call_arguments.delta": on_arguments_delta,
-        "response.output_item.done": on_item_done,
-        "response.completed": on_completed,
-        "response.incomplete": on_completed,
-    }
 
 
 def claude_message(state: CodexStream, response: dict[str, Any]) -> dict[str, Any]:

@@ -15,12 +15,11 @@ tokens, which go to ``thoughtsTokenCount``; cached input is ``cachedContentToken
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from .. import jsonfast
 from .codex_stream import (
     CodexStream,
-    Handler,
     delta_text,
     message_texts,
     output_items,
@@ -94,15 +93,15 @@ class GeminiStream(CodexStream):
         if text:
             self._parts([{"text": text}])
 
+    on_refusal_delta = on_text_delta  # a refusal reads as the answer's text
+
     def on_item_done(self, event: dict[str, Any]) -> None:
         item = event.get("item")
         if isinstance(item, dict) and item.get("type") == "function_call":
             self._parts([_function_call(self, item)])
 
     def on_completed(self, event: dict[str, Any]) -> None:
-        response = event.get("response")
-        response = response if isinstance(response, dict) else {}
-        self.remember(response)
+        response = self.final_response(event)
         usage = response.get("usage")
         chunk: dict[str, Any] = {"candidates": [{
             "content": {"role": "model", "parts": []},
@@ -112,17 +111,6 @@ class GeminiStream(CodexStream):
         chunk.update(_trailer(self))
         self.out.append(jsonfast.dumps(chunk))
         self.finished = True
-
-    HANDLERS: ClassVar[dict[str, Handler]] = {
-        "response.reasoning_summary_part.added": on_summary_part,
-        "response.reasoning_summary_text.delta": on_reasoning_delta,
-        "response.reasoning_text.delta": on_reasoning_delta,
-        "response.output_text.delta": on_text_delta,
-        "response.refusal.delta": on_text_delta,
-        "response.output_item.done": on_item_done,
-        "response.completed": on_completed,
-        "response.incomplete": on_completed,
-    }
 
 
 def gemini_response(state: CodexStream, response: dict[str, Any]) -> dict[str, Any]:

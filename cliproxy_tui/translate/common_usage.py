@@ -39,7 +39,13 @@ class Usage:
         return self.total_tokens or self.input_tokens + self.output_tokens
 
 
-def _n(obj: Any, key: str) -> int:
+def int_field(obj: Any, key: str) -> int:
+    """``obj[key]`` as a count: floats truncated; 0 when ``obj`` is no dict or the value is
+    missing, a bool or no number.
+
+    ``providers.usage_parse`` reads its counters with this too, so the usage recorded and
+    the usage translated for the client agree on what a malformed counter is worth.
+    """
     v = obj.get(key) if isinstance(obj, dict) else None
     if isinstance(v, bool):
         return 0
@@ -57,35 +63,35 @@ def _has(obj: Any, key: str) -> bool:
 
 def usage_from_openai(usage: Any) -> Usage:
     """Chat ``usage`` (also Responses-style names, which some compatible upstreams use)."""
-    inp = _n(usage, "prompt_tokens") or _n(usage, "input_tokens")
-    out = _n(usage, "completion_tokens") or _n(usage, "output_tokens")
+    inp = int_field(usage, "prompt_tokens") or int_field(usage, "input_tokens")
+    out = int_field(usage, "completion_tokens") or int_field(usage, "output_tokens")
     details_in = usage.get("prompt_tokens_details") if isinstance(usage, dict) else None
     details_out = usage.get("completion_tokens_details") if isinstance(usage, dict) else None
     if not isinstance(details_in, dict):
         details_in = usage.get("input_tokens_details") if isinstance(usage, dict) else None
-    if not isinstance(details_out, dict) or not _n(details_out, "reasoning_tokens"):
+    if not isinstance(details_out, dict) or not int_field(details_out, "reasoning_tokens"):
         alt = usage.get("output_tokens_details") if isinstance(usage, dict) else None
         details_out = alt if isinstance(alt, dict) else details_out
     return Usage(
         input_tokens=inp,
         output_tokens=out,
-        total_tokens=_n(usage, "total_tokens") or inp + out,
-        cached_tokens=_n(details_in, "cached_tokens"),
-        reasoning_tokens=_n(details_out, "reasoning_tokens"),
+        total_tokens=int_field(usage, "total_tokens") or inp + out,
+        cached_tokens=int_field(details_in, "cached_tokens"),
+        reasoning_tokens=int_field(details_out, "reasoning_tokens"),
     )
 
 
 def usage_from_codex(usage: Any) -> Usage:
     """Responses/Codex ``usage`` (``input_tokens`` includes cached ones)."""
-    inp = _n(usage, "input_tokens")
-    out = _n(usage, "output_tokens")
+    inp = int_field(usage, "input_tokens")
+    out = int_field(usage, "output_tokens")
     d_in = usage.get("input_tokens_details") if isinstance(usage, dict) else None
     d_out = usage.get("output_tokens_details") if isinstance(usage, dict) else None
     return Usage(input_tokens=inp, output_tokens=out,
-                 total_tokens=_n(usage, "total_tokens") or inp + out,
-                 cached_tokens=_n(d_in, "cached_tokens"),
-                 cache_creation_tokens=_n(d_in, "cache_write_tokens"),
-                 reasoning_tokens=_n(d_out, "reasoning_tokens"))
+                 total_tokens=int_field(usage, "total_tokens") or inp + out,
+                 cached_tokens=int_field(d_in, "cached_tokens"),
+                 cache_creation_tokens=int_field(d_in, "cache_write_tokens"),
+                 reasoning_tokens=int_field(d_out, "reasoning_tokens"))
 
 
 def usage_from_claude(usage: Any, base: Usage | None = None) -> Usage:
@@ -102,26 +108,26 @@ def usage_from_claude(usage: Any, base: Usage | None = None) -> Usage:
         return u
     plain = u.input_tokens - u.cached_tokens - u.cache_creation_tokens
     if _has(usage, "cache_read_input_tokens"):
-        u.cached_tokens = _n(usage, "cache_read_input_tokens")
+        u.cached_tokens = int_field(usage, "cache_read_input_tokens")
     if _has(usage, "cache_creation_input_tokens"):
-        u.cache_creation_tokens = _n(usage, "cache_creation_input_tokens")
+        u.cache_creation_tokens = int_field(usage, "cache_creation_input_tokens")
     if _has(usage, "input_tokens"):
-        plain = _n(usage, "input_tokens")
+        plain = int_field(usage, "input_tokens")
     u.input_tokens = max(plain, 0) + u.cached_tokens + u.cache_creation_tokens
     if _has(usage, "output_tokens"):
-        u.output_tokens = _n(usage, "output_tokens")
+        u.output_tokens = int_field(usage, "output_tokens")
     u.total_tokens = u.input_tokens + u.output_tokens
     return u
 
 
 def usage_from_gemini(meta: Any) -> Usage:
     """Gemini ``usageMetadata`` (or ``usage_metadata``) in the neutral convention."""
-    prompt = _n(meta, "promptTokenCount") + _n(meta, "toolUsePromptTokenCount")
-    thoughts = _n(meta, "thoughtsTokenCount")
-    out = _n(meta, "candidatesTokenCount") + thoughts
+    prompt = int_field(meta, "promptTokenCount") + int_field(meta, "toolUsePromptTokenCount")
+    thoughts = int_field(meta, "thoughtsTokenCount")
+    out = int_field(meta, "candidatesTokenCount") + thoughts
     return Usage(input_tokens=prompt, output_tokens=out,
-                 total_tokens=_n(meta, "totalTokenCount") or prompt + out,
-                 cached_tokens=_n(meta, "cachedContentTokenCount"),
+                 total_tokens=int_field(meta, "totalTokenCount") or prompt + out,
+                 cached_tokens=int_field(meta, "cachedContentTokenCount"),
                  reasoning_tokens=thoughts)
 
 
@@ -182,13 +188,13 @@ def gemini_usage_to_openai(meta: Any) -> dict[str, Any] | None:
     """
     if not isinstance(meta, dict):
         return None
-    thoughts = _n(meta, "thoughtsTokenCount")
-    out: dict[str, Any] = {"prompt_tokens": _n(meta, "promptTokenCount") + thoughts}
+    thoughts = int_field(meta, "thoughtsTokenCount")
+    out: dict[str, Any] = {"prompt_tokens": int_field(meta, "promptTokenCount") + thoughts}
     if _has(meta, "candidatesTokenCount"):
-        out["completion_tokens"] = _n(meta, "candidatesTokenCount")
+        out["completion_tokens"] = int_field(meta, "candidatesTokenCount")
     if _has(meta, "totalTokenCount"):
-        out["total_tokens"] = _n(meta, "totalTokenCount")
-    cached = _n(meta, "cachedContentTokenCount")
+        out["total_tokens"] = int_field(meta, "totalTokenCount")
+    cached = int_field(meta, "cachedContentTokenCount")
     if cached:
         out["prompt_tokens_details"] = {"cached_tokens": cached}
     if thoughts > 0:
@@ -198,13 +204,13 @@ def gemini_usage_to_openai(meta: Any) -> dict[str, Any] | None:
 
 def gemini_usage_to_responses(meta: Any) -> dict[str, Any]:
     """Gemini ``usageMetadata`` → Responses ``usage`` (same accounting as for Chat)."""
-    thoughts = _n(meta, "thoughtsTokenCount")
-    return {"input_tokens": _n(meta, "promptTokenCount") + thoughts,
-            "input_tokens_details": {"cached_tokens": _n(meta, "cachedContentTokenCount"),
+    thoughts = int_field(meta, "thoughtsTokenCount")
+    return {"input_tokens": int_field(meta, "promptTokenCount") + thoughts,
+            "input_tokens_details": {"cached_tokens": int_field(meta, "cachedContentTokenCount"),
                                      "cache_write_tokens": 0},
-            "output_tokens": _n(meta, "candidatesTokenCount"),
+            "output_tokens": int_field(meta, "candidatesTokenCount"),
             "output_tokens_details": {"reasoning_tokens": thoughts},
-            "total_tokens": _n(meta, "totalTokenCount")}
+            "total_tokens": int_field(meta, "totalTokenCount")}
 
 
 def gemini_usage_to_claude(meta: Any) -> dict[str, Any]:
@@ -259,13 +265,13 @@ def count_from_upstream(upstream_format: str, body: bytes | dict[str, Any]) -> i
 
 
 def _count_claude(obj: dict[str, Any]) -> int | None:
-    return _n(obj, "input_tokens") if _has(obj, "input_tokens") else None
+    return int_field(obj, "input_tokens") if _has(obj, "input_tokens") else None
 
 
 def _count_gemini(obj: dict[str, Any]) -> int | None:
     inner = obj.get("response")
     src = inner if isinstance(inner, dict) and "totalTokens" in inner else obj
-    return _n(src, "totalTokens") if _has(src, "totalTokens") else None
+    return int_field(src, "totalTokens") if _has(src, "totalTokens") else None
 
 
 def _count_openai(obj: dict[str, Any]) -> int | None:
@@ -273,8 +279,8 @@ def _count_openai(obj: dict[str, Any]) -> int | None:
     if not isinstance(u, dict):
         return None
     if _has(u, "prompt_tokens"):
-        return _n(u, "prompt_tokens")
-    return _n(u, "total_tokens") if _has(u, "total_tokens") else None
+        return int_field(u, "prompt_tokens")
+    return int_field(u, "total_tokens") if _has(u, "total_tokens") else None
 
 
 def _count_codex(obj: dict[str, Any]) -> int | None:
@@ -283,5 +289,5 @@ def _count_codex(obj: dict[str, Any]) -> int | None:
     if not isinstance(u, dict):
         return None
     if _has(u, "input_tokens"):
-        return _n(u, "input_tokens")
-    return _n(u, "total_tokens") if _has(u, "total_tokens") else None
+        return int_field(u, "input_tokens")
+    return int_field(u, "total_tokens") if _has(u, "total_tokens") else None

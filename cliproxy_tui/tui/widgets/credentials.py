@@ -15,19 +15,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from ...views import CredentialView
 from ..format import ago, clip, credential_name, state_details, state_summary
 from ..messages import CredentialAction, CredentialActionRequested
-from .keyed_table import KeyedTable, Row
+from .filtered import FilteredTablePanel
+from .keyed_table import Row
 from .styles import set_text, state_style
-
-COLUMNS = (("provider", "Provider"), ("label", "Credential"), ("state", "State"),
-           ("counts", "OK/Fail"), ("used", "Last used"), ("models", "Models"),
-           ("error", "Last error"))
 
 _STATE_RANK = {"error": 0, "refresh-error": 0, "unavailable": 1, "cooling": 2,
                "active": 3, "disabled": 4}
@@ -47,8 +43,16 @@ def _matches(view: CredentialView, needle: str) -> bool:
     return all(word in hay for word in needle.lower().split())
 
 
-class CredentialsPanel(Vertical):
+class CredentialsPanel(FilteredTablePanel):
     """Credentials table with filter, sort and a detail box for the selected row."""
+
+    COLUMNS = (("provider", "Provider"), ("label", "Credential"), ("state", "State"),
+               ("counts", "OK/Fail"), ("used", "Last used"), ("models", "Models"),
+               ("error", "Last error"))
+    FILTER_ID = "cred-filter"
+    FILTER_PLACEHOLDER = "/ filter credentials"
+    INFO_ID = "cred-info"
+    TABLE_ID = "cred-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "request('disable')", "Disable", id="credential.disable",
@@ -80,31 +84,16 @@ class CredentialsPanel(Vertical):
     """The dashboard's clock, for "last used" and cooldown times."""
     sort_by: reactive[str] = reactive("provider", init=False)
     """Name of the active sort (a key of ``SORTS``)."""
-    filter_text: reactive[str] = reactive("", init=False)
-    """Words every shown row must contain."""
-    shown: reactive[bool] = reactive(True, init=False)
-    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
 
     def __init__(self, tz: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tz = tz
         self._by_id: dict[str, CredentialView] = {}
         self._actions: tuple[object, ...] | None = None
-        self._stale = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="panel-bar"):
-            yield Input(placeholder="/ filter credentials", id="cred-filter", compact=True)
-            yield Static(id="cred-info", classes="panel-info")
-        yield KeyedTable(COLUMNS, id="cred-table")
+        yield from super().compose()
         yield Static(id="cred-detail", classes="detail")
-
-    def on_mount(self) -> None:
-        self._refresh_rows()
-
-    @property
-    def table(self) -> KeyedTable:
-        return self.query_one("#cred-table", KeyedTable)
 
     @property
     def selected(self) -> CredentialView | None:
@@ -122,15 +111,7 @@ class CredentialsPanel(Vertical):
     def watch_sort_by(self) -> None:
         self._refresh_rows()
 
-    def watch_filter_text(self) -> None:
-        self._refresh_rows()
-
-    def _refresh_rows(self) -> None:
-        if not self.is_mounted:
-            return
-        if not self.shown:
-            self._stale = True
-            return
+    def _draw_rows(self) -> None:
         self._by_id = {v.id: v for v in self.credentials}
         shown = [v for v in self.credentials if _matches(v, self.filter_text)]
         shown.sort(key=SORTS[self.sort_by])
@@ -138,13 +119,8 @@ class CredentialsPanel(Vertical):
         info = f"sort: {self.sort_by} · {len(shown)}"
         if len(shown) != len(self.credentials):
             info += f" of {len(self.credentials)}"
-        set_text(self.query_one("#cred-info", Static), info)
+        self._show_info(info)
         self._show_detail()
-
-    def watch_shown(self, shown: bool) -> None:
-        if shown and self._stale:
-            self._stale = False
-            self._refresh_rows()
 
     def _row(self, v: CredentialView) -> Row:
         state = Text(state_summary(v, self.now, self._tz), style=state_style(self.app, v.state))
@@ -204,20 +180,3 @@ class CredentialsPanel(Vertical):
     def action_cycle_sort(self) -> None:
         names = list(SORTS)
         self.sort_by = names[(names.index(self.sort_by) + 1) % len(names)]
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#cred-filter", Input).focus()
-
-    def action_leave_filter(self) -> None:
-        box = self.query_one("#cred-filter", Input)
-        if box.has_focus:
-            box.value = ""
-        self.table.focus()
-
-    @on(Input.Changed, "#cred-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.filter_text = event.value
-
-    @on(Input.Submitted, "#cred-filter")
-    def _filter_submitted(self) -> None:
-        self.table.focus()
