@@ -81,6 +81,8 @@ class Service:
         self._after: list[AfterStartHook] = []
         self._plugins: list[UsagePlugin] = []
         self._refreshers: dict[str, Refresher] = {}
+        self._file_log: logsetup.MainLogFile | None = None
+        self._request_log_warned = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -250,6 +252,7 @@ class Service:
             self._start_error = exc
             await self._teardown()
             logsetup.detach(self.log_handler)
+            self._close_file_log()
             self._ready.set()
             return
         self.state = "running"
@@ -263,6 +266,7 @@ class Service:
             await self._teardown()
             self.events.publish(ServiceStateChanged("stopped"))
             logsetup.detach(self.log_handler)
+            self._close_file_log()
 
     async def _startup(self) -> None:
         try:
@@ -369,6 +373,11 @@ class Service:
         for w in warnings:
             log.warning("config: %s", w)
         self.core.access = access
+        self._apply_logging(cfg)
+        if cfg.request_log and (initial or not self._request_log_warned):
+            self._request_log_warned = True
+            log.warning("config: request-log is not supported by this version: no request "
+                        "log files are written (per-request usage is in the usage database)")
         self.core.compat_names = compat_names(cfg)
         self.manager.update_settings(cfg.disable_cooling, cfg.request_retry)
         if not initial:
@@ -376,6 +385,27 @@ class Service:
             self.core.reset_executors()
             logsetup.set_level(cfg.debug)
         self._sync_credentials(cfg)
+
+    def _apply_logging(self, cfg: Config) -> None:
+        """``logging-to-file``: start or stop the main log file (switchable at runtime)."""
+        if cfg.logging_to_file and self._file_log is None:
+            directory = logsetup.MainLogFile.default_directory({**os.environ, **(self._env or {})})
+            try:
+                self._file_log = logsetup.MainLogFile(directory)
+            except OSError as exc:
+                log.error("logging-to-file: cannot write %s: %s", directory,
+                          exc.strerror or exc)
+                return
+            logsetup.attach(self._file_log)
+            log.info("logging to %s", self._file_log.path)
+        elif not cfg.logging_to_file and self._file_log is not None:
+            self._close_file_log()
+
+    def _close_file_log(self) -> None:
+        if self._file_log is not None:
+            logsetup.detach(self._file_log)
+            self._file_log.close()
+            self._file_log = None
 
     def _sync_credentials(self, cfg: Config) -> None:
         assert self.manager is not None
