@@ -214,6 +214,8 @@ class ModelRegistry:
 
 def models_for_credential(cred: "Credential", now: float) -> list[dict[str, Any]]:
     """The model list a credential registers (auth-manager §5.3, §6.7)."""
+    if "unsupported" in cred.attributes:
+        return []
     if "compat_name" in cred.attributes or cred.models:
         stamp = int(now)
         return [{"object": "model", "created": stamp, **m} for m in cred.models]

@@ -27,7 +27,7 @@ class CredentialView:
     id: str
     provider: str
     label: str
-    #: active, cooling, unavailable, disabled, error, refresh-error
+    #: active, cooling, unavailable, disabled, error, refresh-error, unsupported
     state: str
     status_message: str
     disabled: bool
@@ -58,6 +58,8 @@ class CredentialView:
             state = "unavailable"
         elif cooldowns:
             state = "cooling"
+        elif "unsupported" in cred.attributes:
+            state = "unsupported"
         elif cred.refresh_error:
             state = "refresh-error"
         elif cred.status == "error":
@@ -67,7 +69,8 @@ class CredentialView:
         source = cred.attributes.get("source", "")
         return cls(
             id=cred.id, provider=cred.provider, label=cred.display_label(), state=state,
-            status_message=_short(cred.refresh_error or cred.status_message), disabled=cred.disabled,
+            status_message=_short(cred.attributes.get("unsupported") or cred.refresh_error
+                                  or cred.status_message), disabled=cred.disabled,
             unavailable=cred.unavailable, next_retry_after=cred.next_retry_after,
             last_error=_short(cred.last_error), success_count=cred.success_count,
             failure_count=cred.failure_count, last_used_at=cred.last_used_at,

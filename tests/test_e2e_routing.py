@@ -213,3 +213,38 @@ async def test_request_retry_retries_a_transient_failure_on_the_same_key(make_pr
     assert keys_seen(fakes.openai) == ["sk-compat-key-1", "sk-compat-key-1"]
     cred = next(c for c in proxy.service.snapshot().credentials if c.provider == "compat")
     assert cred.state == "active" and cred.success_count == 1
+
+
+async def test_token_files_route_only_where_an_executor_exists(make_proxy, fakes):
+    import json
+
+    proxy = await make_proxy(standard_config(fakes), start=False)
+    auth = proxy.dir / "auth"
+    auth.mkdir(exist_ok=True)
+    # an upstream auth dir: a Claude Code login (usable: its access token is sent like a
+    # key) and a Gemini CLI login (its Cloud Code API is not in this version)
+    (auth / "claude-bob.json").write_text(json.dumps(
+        {"type": "claude", "email": "bob@example.org", "access_token": "sk-ant-oat-2222"}))
+    (auth / "gemini-ada.json").write_text(json.dumps(
+        {"type": "gemini", "email": "ada@example.org",
+         "token": {"access_token": "ya29.tok-1111"}, "project_id": "p1"}))
+    await proxy.start()
+    views = {c.id: c for c in proxy.service.snapshot().credentials}
+    gem = views["gemini-ada.json"]
+    assert gem.state == "unsupported" and gem.models == ()
+    assert "gemini-cli credentials are not supported" in gem.status_message
+    assert views["claude-bob.json"].state == "active" and views["claude-bob.json"].models
+
+    async with openai.AsyncOpenAI(base_url=proxy.url + "/v1", api_key="sk-client-1",
+                                  max_retries=0) as client:
+        for _ in range(4):
+            await client.chat.completions.create(
+                model="gemini-2.5-pro", messages=[{"role": "user", "content": "hi"}])
+            await client.chat.completions.create(
+                model="claude-sonnet-4-5", messages=[{"role": "user", "content": "hi"}])
+    views = {c.id: c for c in proxy.service.snapshot().credentials}
+    assert views["gemini-ada.json"].failure_count == 0
+    assert views["gemini-ada.json"].success_count == 0
+    assert views["claude-bob.json"].success_count == 2  # round robin with the API key
+    auths = {r.headers.get("authorization") for r in fakes.anthropic.requests}
+    assert "Bearer sk-ant-oat-2222" in auths

@@ -18,11 +18,11 @@ OLD_ACCESS = "ya29.old-access-token-0001"
 OLD_REFRESH = "1//old-refresh-token-9999"
 
 
-def _token_file(proxy, name="gemini-ada@example.org.json"):
+def _token_file(proxy, name="claude-ada@example.org.json"):
     auth = proxy.dir / "auth"
     auth.mkdir(exist_ok=True)
     path = auth / name
-    path.write_text(json.dumps({"type": "gemini", "email": "ada@example.org",
+    path.write_text(json.dumps({"type": "claude", "email": "ada@example.org",
                                 "access_token": OLD_ACCESS, "refresh_token": OLD_REFRESH,
                                 "expiry": "2026-12-01T00:00:00Z"}))
     return path
@@ -42,7 +42,7 @@ async def test_refresh_writes_the_new_token_atomically_with_mode_0600(make_proxy
         return {**meta, "access_token": "ya29.new-access-token-4242",
                 "expiry": "2026-12-02T01:00:00Z"}
 
-    proxy.service.register_refresher("gemini-cli", refresher)
+    proxy.service.register_refresher("claude", refresher)
     await proxy.start()
     before = await _view(proxy, path.name)
     assert before.can_refresh and before.last_refreshed_at is None
@@ -70,7 +70,7 @@ async def test_failed_refresh_shows_refresh_error_and_keeps_the_file(make_proxy,
             raise RefreshError(f"invalid_grant for {meta['refresh_token']} (sign in again)")
         return {**meta, "access_token": "ya29.second-try-token-7777"}
 
-    proxy.service.register_refresher("gemini-cli", refresher)
+    proxy.service.register_refresher("claude", refresher)
     await proxy.start()
     caplog.set_level(logging.INFO, logger="cliproxy_tui")
     with pytest.raises(ServiceError, match="invalid_grant") as err:
@@ -97,7 +97,7 @@ async def test_refresh_of_an_api_key_or_unknown_provider_is_a_clear_error(make_p
         await asyncio.wrap_future(proxy.service.refresh_credential("qwen-bob.json"))
     with pytest.raises(KeyError):
         await asyncio.wrap_future(proxy.service.refresh_credential("nope"))
-    assert (await _view(proxy, "qwen-bob.json")).state == "active"
+    assert (await _view(proxy, "qwen-bob.json")).state == "unsupported"
 
 
 def test_write_token_file_replaces_and_masks(tmp_path):

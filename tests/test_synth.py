@@ -253,7 +253,9 @@ def test_auth_dir_good_file_matches_spec_example(tmp_path: Path) -> None:
     [c] = credentials_from_auth_dir(str(tmp_path), NOW)
     assert (c.id, c.provider, c.label, c.status) == (
         "gemini-me@example.com-proj1.json", "gemini-cli", "me@example.com", "active")
-    assert c.attributes == {"source": str(path), "path": str(path)}
+    assert c.attributes["source"] == c.attributes["path"] == str(path)
+    # no Gemini CLI (Cloud Code) executor in this version: shown, never routed
+    assert "not supported" in c.attributes["unsupported"]
     assert c.metadata == data
     assert (c.proxy_url, c.disabled, c.created_at, c.updated_at) == ("", False, NOW, NOW)
 

@@ -197,6 +197,11 @@ def credentials_from_auth_dir(auth_dir: str, now: float) -> list[Credential]:
     return out
 
 
+#: token-file providers this version has an executor for (their OAuth access token is
+#: sent the way the API-key executors send keys, providers.md §3.2 / §5.2)
+TOKEN_FILE_PROVIDERS = frozenset({"claude", "codex"})
+
+
 def _credential_from_file(path: str, name: str, now: float) -> Credential | None:
     try:
         with open(path, "rb") as fh:
@@ -226,11 +231,17 @@ def _credential_from_file(path: str, name: str, now: float) -> Credential | None
         provider = "gemini-cli"  # OAuth files of the Gemini CLI; "gemini" is the API-key provider
     email = metadata.get("email")
     proxy = metadata.get("proxy_url")
+    attributes = {"source": path, "path": path}
+    if provider not in TOKEN_FILE_PROVIDERS:
+        # Shown, never routed to: sending its models to an executor that cannot speak
+        # its API would only fail every request once before the next credential.
+        attributes["unsupported"] = (f"{provider} credentials are not supported by this "
+                                     "version yet; the file is left as it is")
     return Credential(
         id=name, provider=provider,
         label=email if isinstance(email, str) and email else provider,
         proxy_url=proxy.strip() if isinstance(proxy, str) else "",
-        attributes={"source": path, "path": path}, metadata=metadata,
+        attributes=attributes, metadata=metadata,
         disabled=metadata.get("disabled") is True,
         created_at=now, updated_at=now)
 

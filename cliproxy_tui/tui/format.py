@@ -17,6 +17,7 @@ STATE_WORDS = {
     "disabled": "disabled",
     "error": "error",
     "refresh-error": "refresh error",
+    "unsupported": "not supported",
 }
 
 

@@ -26,7 +26,7 @@ from .keyed_table import Row
 from .styles import set_text, state_style
 
 _STATE_RANK = {"error": 0, "refresh-error": 0, "unavailable": 1, "cooling": 2,
-               "active": 3, "disabled": 4}
+               "active": 3, "disabled": 4, "unsupported": 5}
 
 #: sort name → key over a view (ties broken by provider then label)
 SORTS: dict[str, Callable[[CredentialView], Any]] = {

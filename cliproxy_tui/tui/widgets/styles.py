@@ -17,7 +17,7 @@ _STATE_COLOUR = {
 
 def state_style(app: App, state: str) -> str:
     """The style of a credential state word: green active, amber cooling, red broken."""
-    if state == "disabled":
+    if state in ("disabled", "unsupported"):
         return "dim"
     variable = _STATE_COLOUR.get(state)
     return app.theme_variables.get(variable, "") if variable else ""
