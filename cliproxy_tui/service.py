@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from . import logsetup
+from . import logsetup, request_log
 from .auth.manager import CredentialManager
 from .auth.model import Credential
 from .auth.refresh import Refresher, RefreshError, refresh_credential
@@ -82,7 +82,6 @@ class Service:
         self._plugins: list[UsagePlugin] = []
         self._refreshers: dict[str, Refresher] = {}
         self._file_log: logsetup.MainLogFile | None = None
-        self._request_log_warned = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -374,10 +373,15 @@ class Service:
             log.warning("config: %s", w)
         self.core.access = access
         self._apply_logging(cfg)
-        if cfg.request_log and (initial or not self._request_log_warned):
-            self._request_log_warned = True
-            log.warning("config: request-log is not supported by this version: no request "
-                        "log files are written (per-request usage is in the usage database)")
+        directory = (request_log.directory_for(self.config_path,
+                                               {**os.environ, **(self._env or {})})
+                     if cfg.request_log else None)
+        if directory != self.core.request_log_dir:
+            if directory is not None:
+                log.info("request-log: one file per /v1 request in %s", directory)
+            elif not initial:
+                log.info("request-log: off")
+        self.core.request_log_dir = directory
         self.core.compat_names = compat_names(cfg)
         self.manager.update_settings(cfg.disable_cooling, cfg.request_retry)
         if not initial:

@@ -39,7 +39,7 @@ async def test_logging_to_file_writes_main_log_and_switches_at_runtime(make_prox
     logging.getLogger("cliproxy_tui.test").warning("after switching off")
     assert "after switching off" not in main.read_text()
     recent = [line.message for line in proxy.service.log_handler.recent]
-    assert any("request-log is not supported" in m for m in recent)
+    assert any(m.startswith("request-log: one file per /v1 request in ") for m in recent)
 
 def test_main_log_rotates_into_timestamped_backups(tmp_path):
     handler = MainLogFile(str(tmp_path / "logs"), max_bytes=300)

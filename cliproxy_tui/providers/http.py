@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 import aiohttp
 from python_socks import ProxyError as SocksProxyError
 
+from .. import request_log
 from ..errors import TransportError, UpstreamError
 from .h1client import H1Client
 
@@ -295,6 +296,8 @@ async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str
     """
     session, proxy = pool._route(proxy_url)
     url = pool._map.rewrite(url)
+    rl = request_log.CURRENT.get()
+    attempt = rl.upstream_request(method, url, headers, body) if rl is not None else None
     resp: Any
     try:
         if session is None and pool._h1.accepts(method, url):
@@ -305,7 +308,11 @@ async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str
             resp = await session.request(method, url, data=body, headers=headers, proxy=proxy,
                                          auto_decompress=decompress)
     except _TRANSPORT_ERRORS as exc:
+        if attempt is not None:
+            attempt.error = _reason(exc, proxy)
         raise TransportError(f"upstream connection failed: {_reason(exc, proxy)}") from exc
+    if attempt is not None:
+        attempt.response(resp.status, resp.headers)
     if 200 <= resp.status < 300:
         return resp
     status = resp.status
@@ -319,6 +326,8 @@ async def request(pool: HttpPool, method: str, url: str, *, headers: Mapping[str
         data = b""
     finally:
         resp.release()
+    if attempt is not None:
+        attempt.chunks.append(data)
     raise UpstreamError(status, data, content_type,
                         headers={"Retry-After": retry_after} if retry_after else None)
 
@@ -327,7 +336,12 @@ async def read_body(resp: Any, *, encoded: bool = False) -> bytes:
     """Read a whole 2xx body and release the connection; read failures → ``TransportError``."""
     try:
         data = await resp.read()
-        return decode_body(data, resp.headers.get("Content-Encoding", "")) if encoded else data
+        if encoded:
+            data = decode_body(data, resp.headers.get("Content-Encoding", ""))
+        rl = request_log.CURRENT.get()
+        if rl is not None:
+            rl.upstream_chunk(data)
+        return data
     except _TRANSPORT_ERRORS as exc:
         raise TransportError(f"upstream connection failed: {_reason(exc)}") from exc
     finally:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
+from .. import request_log
 from ..errors import StreamError
 from .http import content_decoder
 
@@ -62,6 +63,7 @@ class LineStream:
         "_pending_len",
         "_readany",
         "_resp",
+        "_rl",
         "_tracker",
         "status",
         "upstream_model",
@@ -74,6 +76,8 @@ class LineStream:
         self.upstream_model = upstream_model
         self._resp = resp
         self._readany: Callable[[], Awaitable[bytes]] = resp.content.readany
+        #: request-log: the decoded chunks are kept for the request's log file
+        self._rl = request_log.CURRENT.get()
         self._tracker = usage_tracker
         # fragments of the unfinished last line; a list so a huge line costs O(n), not O(n²)
         self._pending: list[bytes] = []
@@ -122,6 +126,8 @@ class LineStream:
                         f"upstream stream broke: bad content encoding: {exc}") from exc
                 if not chunk:
                     continue
+            if self._rl is not None:
+                self._rl.upstream_chunk(chunk)
             batch = self._split(chunk)
             if batch:
                 return batch

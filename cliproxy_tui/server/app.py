@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from .. import jsonfast
+from .. import request_log
 from . import handlers
 from .errors import access_error_body
 from .handlers import CORE_KEY, PRINCIPAL
@@ -36,10 +38,46 @@ def _needs_key(path: str) -> bool:
     return path == "/v1" or path == "/v1beta"
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 @web.middleware
-async def _middleware(request: web.Request,
-                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                      ) -> web.StreamResponse:
+async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    directory = request.app[CORE_KEY].request_log_dir
+    if directory is not None and request.path.startswith("/v1"):
+        return await _logged(request, handler, directory)
+    return await _serve(request, handler)
+
+
+async def _logged(request: web.Request, handler: Handler, directory: str) -> web.StreamResponse:
+    """``request-log: true``: serve the request and write its file (request_log.py)."""
+    rl = request_log.RequestLog(directory, request.method, request.path, request.query_string,
+                                request.headers, b"")
+    token = request_log.CURRENT.set(rl)
+    response: web.StreamResponse | None = None
+    try:
+        response = await _serve(request, handler)
+        return response
+    except asyncio.CancelledError:
+        rl.error = "the client went away before the response ended"
+        raise
+    except Exception as exc:
+        rl.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        request_log.CURRENT.reset(token)
+        # aiohttp keeps the body it read (the handler read it once; a second read here
+        # could see a body it refused as too large)
+        rl.body = getattr(request, "_read_bytes", None) or b""
+        if response is not None:
+            rl.status = response.status
+            rl.resp_headers = list(response.headers.items())
+            if isinstance(response, web.Response) and isinstance(response.body, bytes):
+                rl.client_chunk(response.body)
+        asyncio.get_running_loop().run_in_executor(None, rl.write)
+
+
+async def _serve(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method == "OPTIONS":
         return web.Response(status=204, headers=_CORS)
     path = request.path

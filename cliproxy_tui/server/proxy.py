@@ -24,6 +24,7 @@ from ..errors import (
     StreamError,
     UnknownModelError,
 )
+from .. import request_log
 from ..masking import hide
 from ..providers import HttpPool, build_executor
 from ..providers.base import ExecRequest, ExecResult, Executor, UpstreamStream, UsageDetail
@@ -68,6 +69,8 @@ class ProxyCore:
         self.access = AccessChecker(())
         self.compat_names: frozenset[str] = frozenset()
         self.max_body_bytes = 32 * 1024 * 1024
+        #: where ``request-log: true`` writes its files; None while it is off
+        self.request_log_dir: str | None = None
         self._executors: dict[str, Executor] = {}
         #: live upstream streams, closed on shutdown so that handlers finish at once
         self.open_streams: set[UpstreamStream] = set()
@@ -124,6 +127,9 @@ class ProxyCore:
     def _prepare(self, call: ClientCall, model: str, metadata: dict[str, Any],
                  cred: Credential) -> tuple[Executor, Pair, ExecRequest]:
         ex = self.executor(cred.provider)
+        rl = request_log.CURRENT.get()
+        if rl is not None:
+            rl.credential(cred)
         pair = get_pair(call.fmt, ex.native_format)
         if pair is None:
             raise NotImplementedRouteError(
@@ -189,8 +195,9 @@ class ProxyCore:
         frame = _JsonArrayFrame() if json_array else frame_for(call.fmt, call.alt)
         state = pair.new_stream(model, call.body)
         legacy = call.legacy_completions
-        resp = web.StreamResponse(status=200,
-                                  headers=_JSON_ARRAY_HEADERS if json_array else SSE_HEADERS)
+        rl = request_log.CURRENT.get()
+        resp = (web.StreamResponse if rl is None else _LoggedStreamResponse)(
+            status=200, headers=_JSON_ARRAY_HEADERS if json_array else SSE_HEADERS)
         ttfb: float | None = None
         status = 200
         outcome: tuple[bool, int, str] | None = None
@@ -310,6 +317,16 @@ def _upstream_alt(call: ClientCall) -> str:
     # a Gemini client streaming with alt=json gets a JSON array built from the upstream's
     # SSE (below), so every upstream is asked for SSE
     return "" if call.stream else call.alt
+
+
+class _LoggedStreamResponse(web.StreamResponse):
+    """A stream response that also hands every chunk to the request's log file."""
+
+    async def write(self, data: bytes | bytearray | memoryview) -> None:
+        rl = request_log.CURRENT.get()
+        if rl is not None:
+            rl.client_chunk(bytes(data))
+        await super().write(data)
 
 
 class _JsonArrayFrame:
