@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from .events import EventHub, LogLine
 
@@ -81,7 +82,7 @@ class MainLogFile(logging.Handler):
         self.path = os.path.join(directory, "main.log")
         self.max_bytes = max_bytes
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        self._file = self._open()
         self.setFormatter(_MainLogFormatter())
 
     @staticmethod
@@ -109,7 +110,12 @@ class MainLogFile(logging.Handler):
             target = os.path.join(self.directory, f"main-{stamp}-{n}.log")
             n += 1
         os.replace(self.path, target)
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._file = self._open()
+
+    def _open(self) -> Any:
+        # 0600 like every file the proxy writes beside the user's credentials
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(fd, "a", encoding="utf-8")
 
     def close(self) -> None:
         with self.lock:  # type: ignore[union-attr]

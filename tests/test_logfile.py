@@ -30,6 +30,7 @@ async def test_logging_to_file_writes_main_log_and_switches_at_runtime(make_prox
     assert "API server listening on http://127.0.0.1:" in text
     assert all(LINE.match(line) for line in text.splitlines()), text
     assert "sk-ant-key-1" not in text and "sk-client-1" not in text
+    assert main.stat().st_mode & 0o777 == 0o600
 
     await asyncio.sleep(0.3)
     proxy.write_config({**proxy.config, "logging-to-file": False, "request-log": True})
