@@ -110,3 +110,13 @@ async def test_models_changed_updates_the_models_table() -> None:
         assert table.keys == ["m-1", "m-2"]
         assert cell(table, "m-1", "available") == "○ no"
         assert cell(table, "m-2", "credentials") == "codex ada@example.com"
+
+
+async def test_an_empty_config_says_how_to_add_a_credential() -> None:
+    service = FakeService(creds=[])
+    app = make_app(service)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        detail = str(app.query_one("#cred-detail").render())
+        assert "No credentials yet: add an API key to the config file" in detail
+        assert app.credentials_panel.check_action("request", ("disable",)) is None

@@ -132,7 +132,8 @@ class CredentialsPanel(FilteredTablePanel):
         view = self.selected
         detail = self.query_one("#cred-detail", Static)
         if view is None:
-            set_text(detail, "No credentials yet: add API keys to the config, or log in."
+            set_text(detail, "No credentials yet: add an API key to the config file; it is "
+                     "picked up when you save it."
                      if not self.credentials else "No credential matches the filter.")
         else:
             lines = state_details(view, self.now, self._tz)
