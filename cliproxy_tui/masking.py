@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, unquote
 
-_SECRET_HEADER_PARTS = ("api-key", "apikey", "token", "secret")
+_SECRET_HEADER_PARTS = ("api-key", "apikey", "token", "secret", "cookie")
 _SECRET_QUERY_PARTS = ("api-key", "apikey", "api_key", "token", "secret")
 
 
@@ -29,13 +30,14 @@ def mask_last4(value: str) -> str:
     return "…" + value[-4:]
 
 
-def mask_header(name: str, value: str) -> str:
+def mask_header(name: str, value: str, mask: Callable[[str], str] = hide) -> str:
+    """A header value fit to show: credentials (``Authorization`` keeps its scheme) masked."""
     lower = name.lower()
-    if lower == "authorization":
+    if lower in ("authorization", "proxy-authorization"):
         scheme, sep, rest = value.partition(" ")
-        return f"{scheme} {hide(rest)}" if sep else hide(value)
+        return f"{scheme} {mask(rest)}" if sep else mask(value)
     if any(part in lower for part in _SECRET_HEADER_PARTS):
-        return hide(value)
+        return mask(value)
     return value
 
 
@@ -46,7 +48,7 @@ def _secret_query_name(name: str) -> bool:
     return lower == "key" or any(part in lower for part in _SECRET_QUERY_PARTS)
 
 
-def mask_query(query: str) -> str:
+def mask_query(query: str, mask: Callable[[str], str] = hide) -> str:
     """Mask secret query values, keeping every other parameter and the order."""
     if not query:
         return query
@@ -54,7 +56,8 @@ def mask_query(query: str) -> str:
     for pair in query.split("&"):
         name, sep, value = pair.partition("=")
         if sep and _secret_query_name(name):
-            value = quote(hide(unquote(value).strip()), safe="")
+            # the ellipsis of mask_last4 stays readable in a log; the rest is re-quoted
+            value = quote(mask(unquote(value).strip()), safe="").replace("%E2%80%A6", "…")
         out.append(f"{name}{sep}{value}")
     return "&".join(out)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from .masking import mask_last4
+from .masking import mask_header, mask_last4, mask_query
 
 log = logging.getLogger("cliproxy_tui.request_log")
 
@@ -33,29 +33,15 @@ log = logging.getLogger("cliproxy_tui.request_log")
 CURRENT: contextvars.ContextVar[RequestLog | None] = contextvars.ContextVar(
     "cliproxy_request_log", default=None)
 
-_SECRET_HEADER_PARTS = ("api-key", "apikey", "token", "secret", "cookie")
-_SECRET_QUERY = re.compile(r"^(key|.*(api-key|apikey|api_key|token|secret).*)$", re.I)
 _UNSAFE = re.compile(r"[/:<>\"|?*\s]+")
 
 
 def masked_header(name: str, value: str) -> str:
-    lower = name.lower()
-    if lower in ("authorization", "proxy-authorization"):
-        scheme, sep, rest = value.partition(" ")
-        return f"{scheme} {mask_last4(rest)}" if sep else mask_last4(value)
-    if any(part in lower for part in _SECRET_HEADER_PARTS):
-        return mask_last4(value)
-    return value
+    return mask_header(name, value, mask_last4)
 
 
 def masked_query(query: str) -> str:
-    out = []
-    for pair in query.split("&") if query else ():
-        name, sep, value = pair.partition("=")
-        if sep and _SECRET_QUERY.match(name):
-            value = mask_last4(value)
-        out.append(f"{name}{sep}{value}")
-    return "&".join(out)
+    return mask_query(query, mask_last4)
 
 
 def file_name(path: str, now_ns: int) -> str:
