@@ -26,6 +26,7 @@ from . import logsetup, request_log
 from .auth.manager import CredentialManager
 from .auth.model import Credential
 from .auth.refresh import Refresher, RefreshError, refresh_credential
+from .auth.refreshers import claude_refresher, codex_refresher
 from .auth.synth import (
     compat_names,
     credentials_from_auth_dir,
@@ -298,6 +299,10 @@ class Service:
             self.registry, self.clock, disable_cooling=cfg.disable_cooling,
             request_retry=cfg.request_retry, on_change=self._credential_touched)
         self.pool = HttpPool(cfg.proxy_url, upstream_map)
+        # the token files this version routes to can be refreshed; an embedder's own
+        # refresher (register_refresher before start) wins
+        self._refreshers.setdefault("claude", claude_refresher(self.pool))
+        self._refreshers.setdefault("codex", codex_refresher(self.pool))
         self.core = ProxyCore(self.registry, self.manager, self.pool, self._on_usage,
                               clock=self.clock)
         self.core.max_body_bytes = cfg.max_body_size_mb * 1024 * 1024
