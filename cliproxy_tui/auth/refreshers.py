@@ -44,6 +44,22 @@ def _expiry(answer: dict[str, Any], now: datetime) -> str | None:
     return None
 
 
+def _refreshed(meta: dict[str, Any], answer: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The fields every refresh sets: tokens (a missing refresh token keeps the old one),
+    expiry, type and the refresh time."""
+    now = _now_local()
+    new = dict(meta)
+    new["access_token"] = answer["access_token"]
+    if isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]:
+        new["refresh_token"] = answer["refresh_token"]
+    expired = _expiry(answer, now)
+    if expired:
+        new["expired"] = expired
+    new["type"] = kind
+    new["last_refresh"] = _rfc3339(now)
+    return new
+
+
 def _refresh_token(meta: dict[str, Any]) -> str:
     token = meta.get("refresh_token")
     if not isinstance(token, str) or not token:
@@ -76,20 +92,11 @@ def claude_refresher(pool: HttpPool) -> Refresher:
                                "refresh_token": _refresh_token(meta)})
         answer = await _post(pool, CLAUDE_TOKEN_URL, body, "application/json",
                              str(meta.get("proxy_url") or ""))
-        now = _now_local()
-        new = dict(meta)
-        new["access_token"] = answer["access_token"]
-        if isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]:
-            new["refresh_token"] = answer["refresh_token"]
+        new = _refreshed(meta, answer, "claude")
         account = answer.get("account")
         email = account.get("email_address") if isinstance(account, dict) else None
         if isinstance(email, str) and email:
             new["email"] = email
-        expired = _expiry(answer, now)
-        if expired:
-            new["expired"] = expired
-        new["type"] = "claude"
-        new["last_refresh"] = _rfc3339(now)
         return new
 
     return refresh
@@ -128,11 +135,7 @@ def codex_refresher(pool: HttpPool,
                         raise RefreshError(f"token refresh failed: {exc}") from None
                     raise
                 await asyncio.sleep(delay)
-        now = _now_local()
-        new = dict(meta)
-        new["access_token"] = answer["access_token"]
-        if isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]:
-            new["refresh_token"] = answer["refresh_token"]
+        new = _refreshed(meta, answer, "codex")
         id_token = answer.get("id_token")
         if isinstance(id_token, str) and id_token:
             new["id_token"] = id_token
@@ -144,11 +147,6 @@ def codex_refresher(pool: HttpPool,
             account = auth.get("chatgpt_account_id") if isinstance(auth, dict) else None
             if isinstance(account, str) and account:
                 new["account_id"] = account
-        expired = _expiry(answer, now)
-        if expired:
-            new["expired"] = expired
-        new["type"] = "codex"
-        new["last_refresh"] = _rfc3339(now)
         return new
 
     return refresh
