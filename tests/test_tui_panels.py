@@ -120,3 +120,12 @@ async def test_an_empty_config_says_how_to_add_a_credential() -> None:
         detail = str(app.query_one("#cred-detail").render())
         assert "No credentials yet: add an API key to the config file" in detail
         assert app.credentials_panel.check_action("request", ("disable",)) is None
+
+
+def test_a_filtered_panel_must_draw_its_rows() -> None:
+    import pytest
+
+    from cliproxy_tui.tui.widgets.filtered import FilteredTablePanel
+
+    with pytest.raises(TypeError, match="must define _draw_rows"):
+        type("NoDrawing", (FilteredTablePanel,), {})

@@ -7,7 +7,7 @@ panel's tab is hidden and catches up when it is shown again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from textual import on
@@ -38,6 +38,17 @@ class FilteredTablePanel(Vertical):
     """Words every shown row must contain."""
     shown: reactive[bool] = reactive(True, init=False)
     """False while the panel's tab is hidden: updates are kept and drawn on showing."""
+
+    #: a subclass's drawing: bring the table, info line and anything else in step with
+    #: its attributes (checked when the subclass is defined)
+    _draw_rows: Callable[[], None]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Textual's widget metaclass rules out abc; a panel without its drawing is a bug
+        # to catch at import, not at the first redraw
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "_draw_rows", None)):
+            raise TypeError(f"{cls.__name__} must define _draw_rows()")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -71,10 +82,6 @@ class FilteredTablePanel(Vertical):
             self._stale = True
             return
         self._draw_rows()
-
-    def _draw_rows(self) -> None:
-        """Bring the table, info line and anything else in step with the attributes."""
-        raise NotImplementedError
 
     def _show_info(self, info: str) -> None:
         set_text(self.query_one(f"#{self.INFO_ID}", Static), info)
