@@ -280,6 +280,9 @@ def _migrate_access(r: NodeReader, node: Node | None) -> tuple[str, ...]:
     return found or ()
 
 
+_KEY_FIELDS = ("api-key", "base-url", "proxy-url")
+
+
 def _models(r: NodeReader, node: Node | None, path: str) -> tuple[ModelAlias, ...]:
     out = []
     for p, item in r.items(node, path):
@@ -289,23 +292,23 @@ def _models(r: NodeReader, node: Node | None, path: str) -> tuple[ModelAlias, ..
     return tuple(out)
 
 
+def _key_fields(r: NodeReader, m: dict[str, Node], p: str) -> dict[str, str]:
+    """``api-key``, ``base-url`` and ``proxy-url`` of a gemini / claude / codex key entry."""
+    return {"api_key": r.string(m.get("api-key"), join_path(p, "api-key")),
+            "base_url": r.url(m.get("base-url"), join_path(p, "base-url")),
+            "proxy_url": r.url(m.get("proxy-url"), join_path(p, "proxy-url"), PROXY_SCHEMES)}
+
+
 def _gemini_keys(r: NodeReader, node: Node | None) -> tuple[GeminiKey, ...]:
-    out = []
-    for p, item in r.items(node, "gemini-api-key"):
-        m = r.mapping(item, p, ("api-key", "base-url", "proxy-url"))
-        out.append(GeminiKey(api_key=r.string(m.get("api-key"), join_path(p, "api-key")),
-                             base_url=r.url(m.get("base-url"), join_path(p, "base-url")),
-                             proxy_url=r.url(m.get("proxy-url"), join_path(p, "proxy-url"), PROXY_SCHEMES)))
-    return tuple(out)
+    return tuple(GeminiKey(**_key_fields(r, r.mapping(item, p, _KEY_FIELDS), p))
+                 for p, item in r.items(node, "gemini-api-key"))
 
 
 def _claude_keys(r: NodeReader, node: Node | None) -> tuple[ClaudeKey, ...]:
     out = []
     for p, item in r.items(node, "claude-api-key"):
-        m = r.mapping(item, p, ("api-key", "base-url", "proxy-url", "models"))
-        out.append(ClaudeKey(api_key=r.string(m.get("api-key"), join_path(p, "api-key")),
-                             base_url=r.url(m.get("base-url"), join_path(p, "base-url")),
-                             proxy_url=r.url(m.get("proxy-url"), join_path(p, "proxy-url"), PROXY_SCHEMES),
+        m = r.mapping(item, p, (*_KEY_FIELDS, "models"))
+        out.append(ClaudeKey(**_key_fields(r, m, p),
                              models=_models(r, m.get("models"), join_path(p, "models"))))
     return tuple(out)
 
@@ -314,13 +317,8 @@ def _codex_keys(r: NodeReader, node: Node | None) -> tuple[CodexKey, ...]:
     # Upstream silently drops a Codex key without base-url (config.md §3.6). We keep it:
     # base_url stays "" and the Codex executor falls back to its default endpoint, which is
     # what a user who pasted only a key expects.
-    out = []
-    for p, item in r.items(node, "codex-api-key"):
-        m = r.mapping(item, p, ("api-key", "base-url", "proxy-url"))
-        out.append(CodexKey(api_key=r.string(m.get("api-key"), join_path(p, "api-key")),
-                            base_url=r.url(m.get("base-url"), join_path(p, "base-url")),
-                            proxy_url=r.url(m.get("proxy-url"), join_path(p, "proxy-url"), PROXY_SCHEMES)))
-    return tuple(out)
+    return tuple(CodexKey(**_key_fields(r, r.mapping(item, p, _KEY_FIELDS), p))
+                 for p, item in r.items(node, "codex-api-key"))
 
 
 def _compat_entries(r: NodeReader, node: Node | None) -> tuple[OpenAICompat, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import quote, unquote
 
 _SECRET_HEADER_PARTS = ("api-key", "apikey", "token", "secret", "cookie")
 _SECRET_QUERY_PARTS = ("api-key", "apikey", "api_key", "token", "secret")
@@ -62,4 +62,4 @@ def mask_query(query: str, mask: Callable[[str], str] = hide) -> str:
     return "&".join(out)
 
 
-__all__ = ["hide", "mask_last4", "mask_header", "mask_query", "parse_qsl"]
+__all__ = ["hide", "mask_header", "mask_last4", "mask_query"]

@@ -10,8 +10,8 @@ included chunk by chunk. Two things differ from upstream, for the user's sake:
 - the directory is created 0700 and the files 0600: they hold the user's prompts.
 
 The file is written after the request ends, off the event loop. When the setting is off the
-request path pays one attribute read per request and one context-variable read per
-upstream call.
+request path pays one attribute read per request and a context-variable read where an
+upstream attempt is prepared, sent and read.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from .auth.refresh import write_private_file
 from .masking import mask_header, mask_last4, mask_query
 
 log = logging.getLogger("cliproxy_tui.request_log")
@@ -34,6 +35,7 @@ CURRENT: contextvars.ContextVar[RequestLog | None] = contextvars.ContextVar(
     "cliproxy_request_log", default=None)
 
 _UNSAFE = re.compile(r"[/:<>\"|?*\s]+")
+_DASHES = re.compile("-+")
 
 
 def masked_header(name: str, value: str) -> str:
@@ -47,7 +49,7 @@ def masked_query(query: str) -> str:
 def file_name(path: str, now_ns: int) -> str:
     """``v1-chat-completions-2025-10-28T190025-123456789.log`` (local time)."""
     stem = _UNSAFE.sub("-", path.lstrip("/"))
-    stem = re.sub("-+", "-", stem).strip("-") or "root"
+    stem = _DASHES.sub("-", stem).strip("-") or "root"
     seconds, nanos = divmod(now_ns, 1_000_000_000)
     stamp = time.strftime("%Y-%m-%dT%H%M%S", time.localtime(seconds))
     return f"{stem}-{stamp}-{nanos:09d}.log"
@@ -167,14 +169,9 @@ class RequestLog:
         """Write the file (blocking: call it off the event loop); its path, or None."""
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            name = file_name(self.path, time.time_ns())
-            path = os.path.join(self.directory, name)
-            # written under a hidden name and renamed: a reader never sees half a file
-            tmp = os.path.join(self.directory, f".{name}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.render())
-            os.replace(tmp, path)
+            path = os.path.join(self.directory, file_name(self.path, time.time_ns()))
+            # a debugging aid, not worth an fsync per request
+            write_private_file(path, self.render().encode("utf-8"), durable=False)
             return path
         except Exception as exc:  # noqa: BLE001 - a full disk must not fail the request
             log.error("request log not written to %s: %s", self.directory, exc)

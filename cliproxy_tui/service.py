@@ -90,7 +90,6 @@ class Service:
         self._stop: asyncio.Event | None = None
         self._stopped = threading.Event()
         self._shutdown_lock = threading.Lock()
-        self._shutdown_future: concurrent.futures.Future | None = None
         self.state = "new"
         self.config: Config | None = None
         self.log_handler = logsetup.EventLogHandler(self.events)
@@ -539,7 +538,6 @@ class Service:
 
     def _model_views(self) -> tuple[ModelView, ...]:
         assert self.registry is not None and self.manager is not None
-        listed = {m["id"] for m in self.registry.available_models()}
         now = self.clock.now()
         views = []
         for model in self.registry.available_models():
@@ -559,7 +557,7 @@ class Service:
                     usable = True
             views.append(ModelView(id=mid, owned_by=str(model.get("owned_by", "")),
                                    providers=tuple(sorted(providers)), credential_ids=cred_ids,
-                                   available=usable and mid in listed))
+                                   available=usable))
         return tuple(views)
 
     async def _async_snapshot(self) -> ServiceSnapshot:

@@ -149,6 +149,9 @@ async def test_credential_without_secret_is_a_configuration_error(
     cred = Credential(id="claude-empty.json", provider="claude", metadata={"type": "claude"})
     with pytest.raises(ConfigurationError):
         await executor.execute(cred, req(body()))
+    with pytest.raises(ConfigurationError, match="^claude credential .* has no API key or "
+                                                 "access token$"):
+        await executor.execute_stream(cred, req(body()))
 
 
 async def test_base_url_trailing_slash_trimmed(fake: FakeAnthropic) -> None:

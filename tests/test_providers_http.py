@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cliproxy_tui.errors import StreamError, TransportError, UpstreamError
+from cliproxy_tui.providers.h1parse import auto_decoder
 from cliproxy_tui.providers.http import HttpPool, UpstreamMap, decode_body, read_body, request
 from cliproxy_tui.providers.sse import MAX_LINE, LineStream
 from cliproxy_tui.providers.usage_parse import (
@@ -255,6 +256,16 @@ def test_decode_body_passes_unknown_or_broken_encodings_through() -> None:
     assert decode_body(b"abc", "compress") == b"abc"
     assert decode_body(b"not gzip", "gzip") == b"not gzip"
     assert decode_body(zlib.compress(b"x")[2:-4], "deflate") == b"x"  # raw deflate
+
+
+def test_only_the_first_recognised_encoding_decodes() -> None:
+    # the Go executor's rule; aiohttp-style auto decoding takes a single exact token only
+    packed = gzip.compress(b"hello")
+    assert decode_body(packed, "identity, X-GZIP") == b"hello"
+    assert decode_body(packed, "gzip, br") == b"hello"
+    assert decode_body(brotli.compress(b"hi"), "br, gzip") == b"hi"
+    assert auto_decoder("x-gzip") is None and auto_decoder("gzip, br") is None
+    assert auto_decoder("GZIP") is not None
 
 
 async def test_success_is_returned_unread_and_map_applies(fake: FakeUpstream) -> None:

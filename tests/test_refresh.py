@@ -10,7 +10,12 @@ import stat
 
 import pytest
 
-from cliproxy_tui.auth.refresh import RefreshError, mask_secrets, write_token_file
+from cliproxy_tui.auth.refresh import (
+    RefreshError,
+    mask_secrets,
+    write_private_file,
+    write_token_file,
+)
 from cliproxy_tui.service import ServiceError
 from tests.conftest import standard_config
 
@@ -109,3 +114,25 @@ def test_write_token_file_replaces_and_masks(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert mask_secrets("bad sk-secret-value-1234 here", {"api_key": "sk-secret-value-1234"}) \
         == "bad …1234 here"
+
+
+def test_write_private_file_leaves_no_temp_file_behind(tmp_path, monkeypatch):
+    path = tmp_path / "t.json"
+    path.write_bytes(b"old")
+    names: list[str] = []
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        names.append(os.path.basename(src))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        write_private_file(str(path), b"new")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert sorted(os.listdir(tmp_path)) == ["t.json"] and path.read_bytes() == b"old"
+    # a temp file next to token files must never look like one to the auth-dir watcher
+    assert names and not names[0].endswith(".json") and names[0].startswith(".")
+    write_private_file(str(path), b"new", durable=False)
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -12,23 +12,22 @@ import base64
 from typing import Any
 
 import orjson
-import pydantic
 import pytest
 from google.genai import types as gtypes
 from openai import omit
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.lib.streaming.responses import ResponseStreamState
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses import Response
 
 from cliproxy_tui.clock import FakeClock
 from cliproxy_tui.translate import get_pair
 from cliproxy_tui.translate.claude import claude_pairs, fold_sse
 from cliproxy_tui.translate.claude_blocks import SIGNATURE_MARK, unpack_thinking
+from tests.translate_helpers import RESPONSES_EVENT, responses_sse_events
 
 CLOCK = FakeClock(1_761_640_000.0)
 PAIRS = {p.client: p for p in claude_pairs(CLOCK)}
-RESPONSES_EVENT = pydantic.TypeAdapter(ResponseStreamEvent)
 SIG = base64.b64encode(b"claude signature bytes").decode()
 
 
@@ -106,18 +105,6 @@ def run_whole(client: str, message: dict[str, Any], body: dict[str, Any] | None 
     return orjson.loads(pair.response(state, orjson.dumps(message)))
 
 
-def responses_events(items: list[bytes]) -> list[dict[str, Any]]:
-    """Pairs of ``event:`` / ``data:`` items → the event objects (names checked)."""
-    assert len(items) % 2 == 0
-    events = []
-    for name, data in zip(items[::2], items[1::2], strict=True):
-        assert name.startswith(b"event: ") and data.startswith(b"data: ")
-        obj = orjson.loads(data[6:])
-        assert obj["type"] == name[7:].decode()
-        events.append(obj)
-    return events
-
-
 EXAMPLE_E = sse(
     {"type": "message_start", "message": {"id": "msg_01", "type": "message", "role": "assistant",
                                           "content": [], "model": "claude-sonnet-4-5-20250929",
@@ -185,6 +172,20 @@ def test_example_e_non_stream_from_json_and_from_sse():
     from_sse = orjson.loads(pair.response(pair.new_stream("m", {}), b"\n".join(EXAMPLE_E)))
     assert from_sse == expected
     ChatCompletion.model_validate(expected)
+
+
+def test_fold_sse_joins_every_delta_into_its_block():
+    text = "word " * 500
+    message = {"id": "msg_F", "type": "message", "role": "assistant", "model": "claude-x",
+               "content": [{"type": "thinking", "thinking": "plan " * 300, "signature": SIG},
+                           {"type": "text", "text": text},
+                           {"type": "tool_use", "id": "toolu_F", "name": "f",
+                            "input": {"q": "x" * 50}}],
+               "stop_reason": "tool_use", "stop_sequence": None,
+               "usage": {"input_tokens": 3, "output_tokens": 9}}
+    folded = fold_sse(b"\n".join(sse(*message_events(message, split_json=200))))
+    assert folded["content"] == message["content"]
+    assert folded["stop_reason"] == "tool_use" and folded["id"] == "msg_F"
 
 
 def test_chat_thinking_usage_and_no_signature_leak():
@@ -262,7 +263,7 @@ CLIENT_RESPONSES_BODY = {"model": "claude-sonnet-4-5", "instructions": "Be brief
 
 
 def accumulate_responses(items: list[bytes]) -> tuple[list[dict[str, Any]], Any]:
-    events = responses_events(items)
+    events = responses_sse_events(items)
     state = ResponseStreamState(input_tools=CLIENT_RESPONSES_BODY["tools"], text_format=omit)
     snapshot = None
     for ev in events:
@@ -313,7 +314,7 @@ def test_responses_non_stream_matches_stream():
     Response.model_validate(whole)
     items = run_stream("openai-response", sse(*message_events(THINKING_MESSAGE)),
                        CLIENT_RESPONSES_BODY)
-    final = responses_events(items)[-1]["response"]
+    final = responses_sse_events(items)[-1]["response"]
     assert whole["output"] == final["output"] and whole["usage"] == final["usage"]
     assert whole["status"] == "completed" and whole["id"] == "msg_T"
 
@@ -347,8 +348,8 @@ def test_responses_adjacent_text_blocks_share_one_message_and_redacted_thinking(
 
 def test_responses_stream_end_completes_once():
     lines = sse(*message_events(THINKING_MESSAGE))
-    with_stop = responses_events(run_stream("openai-response", lines))
-    without_stop = responses_events(run_stream("openai-response", lines[:-3]))
+    with_stop = responses_sse_events(run_stream("openai-response", lines))
+    without_stop = responses_sse_events(run_stream("openai-response", lines[:-3]))
     assert [e["type"] for e in with_stop].count("response.completed") == 1
     assert [e["type"] for e in without_stop].count("response.completed") == 1
     assert with_stop[-1]["response"]["output"] == without_stop[-1]["response"]["output"]

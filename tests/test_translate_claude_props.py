@@ -19,15 +19,14 @@ from openai.lib.streaming.responses import ResponseStreamState
 from openai.types.chat import ChatCompletionChunk
 
 from tests.test_translate_claude_answers import (
-    RESPONSES_EVENT,
     merge_gemini,
     message_events,
-    responses_events,
     run_stream,
     run_whole,
     sse,
 )
 from tests.test_translate_claude_request import assert_valid_claude, translate
+from tests.translate_helpers import RESPONSES_EVENT, responses_sse_events
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -100,7 +99,7 @@ def test_responses_stream_equals_non_stream(msg, data, split):
     body = {"model": "claude-x", "input": "hi", "instructions": "sys"}
     lines = sse(*message_events(msg, split))
     items = run_stream("openai-response", lines, body, batches=batches_for(lines, data))
-    events = responses_events(items)
+    events = responses_sse_events(items)
     state = ResponseStreamState(input_tools=omit, text_format=omit)
     for ev in events:
         state.handle_event(RESPONSES_EVENT.validate_python(ev))

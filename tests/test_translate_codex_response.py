@@ -10,21 +10,18 @@ from typing import Any
 
 import orjson
 import pytest
-from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, RawMessageStreamEvent
+from anthropic.types import Message
 from google.genai import types as gtypes
 from openai import omit
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.responses import Response
-from pydantic import TypeAdapter
 
 import cliproxy_tui.translate.codex as codex_pairs
 from cliproxy_tui.errors import StreamError
 from cliproxy_tui.translate import codex_request, get_pair
 from tests.test_translate_codex_sse import (
     call,
-    claude_events,
     events,
     message,
     parse_event,
@@ -36,8 +33,8 @@ from tests.test_translate_codex_sse import (
     sse_lines,
     usage,
 )
+from tests.translate_helpers import accumulate_claude, claude_sse_events
 
-CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
 LONG_MCP = "mcp__" + "x" * 70 + "__read_file"
 
 
@@ -50,13 +47,7 @@ def chat_final(chunks: list[bytes]) -> Any:
 
 
 def claude_final(blocks: list[bytes]) -> Message:
-    snapshot = None
-    bufs: dict[int, bytes] = {}
-    for obj in claude_events(blocks):
-        event = CLAUDE_EVENT.validate_python(obj)
-        snapshot = accumulate_event(event=event, current_snapshot=snapshot, json_bufs=bufs)
-    assert snapshot is not None
-    return Message.model_validate(snapshot.model_dump())
+    return accumulate_claude(claude_sse_events(blocks))
 
 
 # -- openai chat ----------------------------------------------------------------------
@@ -170,7 +161,7 @@ def test_claude_block_indices_have_no_gaps() -> None:
     # a reasoning item without summary or blob yields no block: the message is block 0
     resp = response([reasoning(item_id="rs_0"), message("a", "b", item_id="m1"),
                      call("f", "{}"), message("c", item_id="m2")])
-    objs = claude_events(run_stream("claude", {}, sse_lines(resp)))
+    objs = claude_sse_events(run_stream("claude", {}, sse_lines(resp)))
     starts = [o["index"] for o in objs if o["type"] == "content_block_start"]
     stops = [o["index"] for o in objs if o["type"] == "content_block_stop"]
     assert starts == stops == [0, 1, 2, 3]
@@ -198,7 +189,7 @@ def test_claude_stop_reasons(status: str, reason: str | None, stop: str) -> None
 def test_claude_empty_answer_keeps_content_list() -> None:
     whole = run_complete("claude", {}, response([]))
     assert whole["content"] == [] and whole["usage"]["output_tokens"] == 5
-    objs = claude_events(run_stream("claude", {}, sse_lines(response([]))))
+    objs = claude_sse_events(run_stream("claude", {}, sse_lines(response([]))))
     assert [o["type"] for o in objs] == ["message_start", "message_delta", "message_stop"]
 
 
@@ -374,7 +365,7 @@ def test_completed_event_is_not_answered_twice() -> None:
     state = pair.new_stream("gpt-5", {})
     out = pair.stream_lines(state, lines + lines[-3:])
     out += pair.stream_end(state)
-    kinds = [o["type"] for o in claude_events(out)]
+    kinds = [o["type"] for o in claude_sse_events(out)]
     assert kinds.count("message_stop") == 1 and kinds.count("message_delta") == 1
 
 

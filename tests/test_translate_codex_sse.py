@@ -10,24 +10,18 @@ response from them.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any, get_args
+from typing import Any
 
 import orjson
 from openai import omit
 from openai.lib.streaming.responses import ResponseStreamState
-from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses import Response
 
-#: stream event classes by their ``type`` (the SDK's union is discriminated by
-#: ``type`` through its own metadata, which a bare pydantic adapter does not read)
-EVENT_CLASSES: dict[str, Any] = {
-    literal: cls
-    for cls in get_args(get_args(ResponseStreamEvent)[0])
-    for literal in get_args(cls.model_fields["type"].annotation)
-}
+from tests.translate_helpers import RESPONSES_EVENT_CLASSES
 
 
 def parse_event(ev: dict[str, Any]) -> Any:
-    return EVENT_CLASSES[ev["type"]].model_validate(ev)
+    return RESPONSES_EVENT_CLASSES[ev["type"]].model_validate(ev)
 
 
 def reasoning(*summaries: str, blob: str = "", item_id: str = "rs_1") -> dict[str, Any]:
@@ -223,16 +217,3 @@ def run_complete(client: str, body: dict[str, Any], resp: dict[str, Any],
     pair = get_pair(client, "codex")
     assert pair is not None
     return orjson.loads(pair.response(pair.new_stream(model, body), orjson.dumps(resp)))
-
-
-def claude_events(blocks: list[bytes]) -> list[dict[str, Any]]:
-    """Claude SSE blocks → their JSON payloads, checking the block framing."""
-    out = []
-    for block in blocks:
-        assert block.endswith(b"\n\n")
-        event_line, data_line = block[:-2].split(b"\n")
-        assert event_line.startswith(b"event: ") and data_line.startswith(b"data: ")
-        obj = orjson.loads(data_line[6:])
-        assert obj["type"] == event_line[7:].decode()
-        out.append(obj)
-    return out

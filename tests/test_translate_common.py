@@ -6,6 +6,7 @@ import copy
 import importlib.abc
 import importlib.util
 import re
+import subprocess
 import sys
 from typing import Any
 
@@ -488,10 +489,7 @@ def test_data_payload(line: bytes, payload: bytes | None) -> None:
     assert c.data_payload(line) == payload
 
 
-def test_event_name_and_done() -> None:
-    assert c.event_name(b"event: content_block_delta") == "content_block_delta"
-    assert c.event_name(b"event:ping") == "ping"
-    assert c.event_name(b'data: {"a":1}') is None
+def test_is_done() -> None:
     assert c.is_done(b"data: [DONE]") and c.is_done(b"[DONE]") and c.is_done(b"data:[DONE] ")
     assert not c.is_done(b'data: {"a":1}')
 
@@ -671,6 +669,18 @@ def test_registry_imports_every_family_in_order(monkeypatch: pytest.MonkeyPatch)
     # the envelope pairs are registered once gemini_cli is imported
     assert registry.get_pair("gemini-cli", "gemini-cli") is not None
     assert registry.get_pair("claude", "gemini-cli") is not None
+
+
+@pytest.mark.parametrize("first", ["gemini", "codex", "gemini_cli"])
+def test_a_family_imported_before_the_first_lookup_keeps_its_pairs(first: str) -> None:
+    # a fresh interpreter: which module is imported first must not decide which pair wins
+    code = (f"import cliproxy_tui.translate.{first}\n"
+            "from cliproxy_tui.translate import get_pair\n"
+            "print(type(get_pair('gemini', 'gemini')).__name__,"
+            " type(get_pair('openai-response', 'codex')).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["GeminiOverGemini", "CodexPair"]
 
 
 def test_registry_skips_only_a_missing_family_module(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,22 +11,24 @@ from typing import Any
 
 import orjson
 import pytest
-from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, RawMessageStreamEvent
+from anthropic.types import Message
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from openai.types.responses import Response, ResponseStreamEvent
-from pydantic import TypeAdapter
+from openai.types.responses import Response
 
 from cliproxy_tui.translate import get_pair
 from cliproxy_tui.translate.gemini_request_claude import claude_to_gemini
+from tests.translate_helpers import (
+    CLAUDE_EVENT,
+    RESPONSES_EVENT,
+    accumulate_claude,
+    claude_sse_events,
+    responses_sse_events,
+)
 
 OPENAI = get_pair("openai", "gemini")
 RESPONSES = get_pair("openai-response", "gemini")
 CLAUDE = get_pair("claude", "gemini")
 GEMINI = get_pair("gemini", "gemini")
-
-CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
-RESPONSES_EVENT = TypeAdapter(ResponseStreamEvent)
 
 
 def sse(*units: dict[str, Any]) -> list[bytes]:
@@ -73,25 +75,10 @@ def claude_events(batches: list[list[bytes]], end: bool = True) -> list[dict[str
         blocks += CLAUDE.stream_lines(state, batch)
     if end:
         blocks += CLAUDE.stream_end(state)
-    events = []
-    for block in blocks:
-        head, data, tail = block.split(b"\n", 2)
-        assert head.startswith(b"event: ") and data.startswith(b"data: ") and tail == b"\n"
-        event = orjson.loads(data[6:])
-        assert head[7:].decode() == event["type"]
-        CLAUDE_EVENT.validate_python(event)
-        events.append(event)
-    return events
-
-
-def claude_accumulate(events: list[dict[str, Any]]) -> Message:
-    snapshot = None
-    bufs: dict[int, bytes] = {}
+    events = claude_sse_events(blocks)
     for event in events:
-        snapshot = accumulate_event(event=CLAUDE_EVENT.validate_python(event),
-                                    current_snapshot=snapshot, json_bufs=bufs)
-    assert snapshot is not None
-    return Message.model_validate(snapshot.model_dump())
+        CLAUDE_EVENT.validate_python(event)
+    return events
 
 
 def claude_response(body: bytes) -> dict[str, Any]:
@@ -102,15 +89,10 @@ def claude_response(body: bytes) -> dict[str, Any]:
 
 def responses_events(lines: list[bytes], body: dict | None = None) -> list[dict[str, Any]]:
     state = RESPONSES.new_stream("gemini-2.5-flash", body or {"model": "gemini-2.5-flash"})
-    items = RESPONSES.stream_lines(state, lines) + RESPONSES.stream_end(state)
-    events = []
-    assert len(items) % 2 == 0
-    for head, data in zip(items[::2], items[1::2]):
-        assert head.startswith(b"event: ") and data.startswith(b"data: ")
-        event = orjson.loads(data[6:])
-        assert head[7:].decode() == event["type"]
+    events = responses_sse_events(RESPONSES.stream_lines(state, lines)
+                                  + RESPONSES.stream_end(state))
+    for event in events:
         RESPONSES_EVENT.validate_python(event)
-        events.append(event)
     assert [e["sequence_number"] for e in events] == list(range(1, len(events) + 1))
     return events
 
@@ -161,6 +143,22 @@ def test_example_c_stream() -> None:
                                             "reasoning_content": None, "tool_calls": None},
                       "finish_reason": "stop", "native_finish_reason": "STOP"}],
          "usage": {"completion_tokens": 2, "total_tokens": 7, "prompt_tokens": 5}}]
+
+
+def test_chat_stream_created_follows_create_time() -> None:
+    # createTime is parsed once per value: a stamp that repeats, goes missing or is
+    # unreadable keeps the last time read, a new one is read again
+    stamps = ["2025-10-28T11:00:00Z", "2025-10-28T11:00:00Z", None, "garbage",
+              "2025-10-28T11:00:05.5+01:00", "2025-10-28T11:00:00Z"]
+    units = []
+    for stamp in stamps:
+        u = unit({"text": "x"})
+        if stamp is not None:
+            u["createTime"] = stamp
+        units.append(u)
+    created = [c["created"] for c in chat_stream(sse(*units))]
+    assert created == [1761649200, 1761649200, 1761649200, 1761649200, 1761645605,
+                       1761649200]
 
 
 def test_example_j_chat_non_stream() -> None:
@@ -330,7 +328,7 @@ def test_claude_stream_without_finish_reason_is_closed_at_the_end() -> None:
 def test_claude_empty_stream_is_still_a_message() -> None:
     events = claude_events([[b""]])
     assert [e["type"] for e in events] == ["message_start", "message_delta", "message_stop"]
-    msg = claude_accumulate(events)
+    msg = accumulate_claude(events)
     assert msg.content == [] and msg.model == "gemini-2.5-flash"
 
 
@@ -362,7 +360,7 @@ def test_claude_signatures_round_trip() -> None:
     sigs = [e["delta"]["signature"] for e in events
             if e["type"] == "content_block_delta" and e["delta"]["type"] == "signature_delta"]
     assert sigs == ["SIG-A", "SIG-B"]
-    msg = claude_accumulate(events)
+    msg = accumulate_claude(events)
     kinds = [(b.type, getattr(b, "signature", None)) for b in msg.content]
     assert kinds == [("thinking", "SIG-A"), ("tool_use", None), ("thinking", "SIG-B"),
                      ("tool_use", None)]

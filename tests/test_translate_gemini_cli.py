@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cliproxy_tui import jsonfast
 from cliproxy_tui.errors import NotImplementedRouteError
-from cliproxy_tui.translate import registry
+from cliproxy_tui.translate import gemini_cli, registry
 from cliproxy_tui.translate.common import count_from_upstream, data_payload, gemini_count_body
 from cliproxy_tui.translate.gemini_cli import (
     CloudCodeIdentity,
@@ -28,9 +28,11 @@ from cliproxy_tui.translate.gemini_cli import (
     unwrap_body,
     unwrap_lines,
     unwrap_request,
+    unwrap_units,
     wrap_payload,
     wrap_request,
 )
+from cliproxy_tui.translate.gemini_stream import parse_units
 from cliproxy_tui.translate.registry import StreamState
 
 # --------------------------------------------------------------------------- fakes
@@ -270,6 +272,40 @@ def test_wrap_and_unwrap_helpers() -> None:
     assert unwrap_body(b'{"response":{"a":1}}') == b'{"a":1}'
     assert unwrap_body(b"not json") == b"not json"
     assert unwrap_lines([b"", b'data: {"response":{"a":1}}']) == [b"", b'data: {"a":1}']
+
+
+_unit = st.fixed_dictionaries({}, optional={
+    "candidates": st.just([{"content": {"role": "model", "parts": [{"text": "t"}]}}]),
+    "usageMetadata": st.just({"promptTokenCount": 3}), "responseId": st.just("r")})
+_envelopes = st.one_of(
+    _unit.map(lambda u: {"response": u, "traceId": "t"}), _unit,
+    _unit.map(lambda u: {"response": {"response": u}}),  # unwrapped twice, as before
+    _unit.map(lambda u: {"response": u, "candidates": []}), st.just({"traceId": "none"}))
+_lines = st.one_of(
+    _envelopes.map(lambda e: b"data: " + jsonfast.dumps(e)),
+    st.lists(_envelopes, max_size=3).map(jsonfast.dumps),
+    _envelopes.map(lambda e: b"data: junk" + jsonfast.dumps(e)),
+    st.sampled_from([b"", b"data: [DONE]", b"[DONE]", b"junk", b"data: {broken", b": ping"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(_lines, max_size=8))
+def test_unwrap_units_is_parsing_the_unwrapped_lines(lines: list[bytes]) -> None:
+    # the gemini pairs take the parsed units; others the lines: both read the same units
+    assert unwrap_units(lines) == parse_units(unwrap_lines(lines))
+
+
+def test_gemini_pairs_get_the_units_without_a_second_parse(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_lines(lines: list[bytes]) -> list[bytes]:
+        raise AssertionError("units were serialised again")
+
+    monkeypatch.setattr(gemini_cli, "unwrap_lines", no_lines)
+    for client in ("openai", "openai-response", "claude"):
+        pair = registry.get_pair(client, "gemini-cli")
+        assert pair is not None
+        state = pair.new_stream("gemini-2.5-flash", {"model": "gemini-2.5-flash"})
+        assert pair.stream_lines(state, [_envelope(_gem_chunk("hi")), b""])
 
 
 def test_regroup_tool_responses() -> None:

@@ -21,10 +21,10 @@ from tests.test_translate_gemini import (
     OPENAI,
     RESPONSES,
     chat_response,
-    claude_accumulate,
     claude_response,
     responses_response,
 )
+from tests.translate_helpers import accumulate_claude
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -139,7 +139,7 @@ def test_claude_stream_equals_non_stream(answer: tuple[list[list[bytes]], bytes]
     events = [orjson.loads(b.split(b"\n", 2)[1][6:]) for b in blocks]
     indices = [e["index"] for e in events if e["type"] == "content_block_start"]
     assert indices == list(range(len(indices)))
-    streamed = claude_accumulate(events).model_dump(exclude_none=True)
+    streamed = accumulate_claude(events).model_dump(exclude_none=True)
     whole = Message.model_validate(claude_response(body)).model_dump(exclude_none=True)
     assert _claude_shape(streamed) == _claude_shape(whole)
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, RawMessageStreamEvent
+from anthropic.types import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter
 
 from cliproxy_tui.translate.openai import CLAUDE_PAIR
 from tests.test_translate_openai_helpers import (
@@ -27,35 +25,7 @@ from tests.test_translate_openai_helpers import (
     run_stream,
     sse_lines,
 )
-
-_CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
-
-
-def claude_events(payloads: list[bytes]) -> list[dict[str, Any]]:
-    """Parse complete Claude SSE blocks; each ``event:`` name must match its data type."""
-    text = b"".join(payloads)
-    assert text.endswith(b"\n\n") or not text
-    events = []
-    for block in text.split(b"\n\n"):
-        if not block:
-            continue
-        head, data = block.split(b"\n", 1)
-        assert head.startswith(b"event: ") and data.startswith(b"data: ")
-        obj = orjson.loads(data[6:])
-        assert obj["type"] == head[7:].decode()
-        events.append(obj)
-    return events
-
-
-def accumulate_claude(events: list[dict[str, Any]]) -> Message:
-    """The official SDK's accumulator over strictly validated events."""
-    snapshot = None
-    bufs: dict[int, bytes] = {}
-    for event in events:
-        parsed = _CLAUDE_EVENT.validate_python(event)
-        snapshot = accumulate_event(event=parsed, current_snapshot=snapshot, json_bufs=bufs)
-    assert snapshot is not None
-    return Message.model_validate(snapshot.model_dump())
+from tests.translate_helpers import accumulate_claude, claude_sse_events
 
 
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "stream": True,
@@ -63,7 +33,7 @@ BODY = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "stream": True,
 
 
 def stream_message(chunks: list[dict[str, Any]], **kw: Any) -> tuple[list[dict], Message]:
-    events = claude_events(run_stream(CLAUDE_PAIR, BODY, sse_lines(chunks, **kw)))
+    events = claude_sse_events(run_stream(CLAUDE_PAIR, BODY, sse_lines(chunks, **kw)))
     return events, accumulate_claude(events)
 
 
@@ -93,7 +63,7 @@ K_LINES = [
 
 # Example K's exact bytes, with §9 #31 applied: the tool arguments stream as the two
 # fragments they arrived in instead of one delta at the finish chunk.
-K_EXPECTED = b"".join([
+K_BLOCKS = [
     b'event: message_start\ndata: {"message":{"content":[],"id":"chatcmpl-9","model":"gpt-4o","role":"assistant","stop_reason":null,"stop_sequence":null,"type":"message","usage":{"input_tokens":0,"output_tokens":0}},"type":"message_start"}\n\n',
     b'event: content_block_start\ndata: {"content_block":{"text":"","type":"text"},"index":0,"type":"content_block_start"}\n\n',
     b'event: content_block_delta\ndata: {"delta":{"text":"Checking.","type":"text_delta"},"index":0,"type":"content_block_delta"}\n\n',
@@ -104,7 +74,8 @@ K_EXPECTED = b"".join([
     b'event: content_block_stop\ndata: {"index":1,"type":"content_block_stop"}\n\n',
     b'event: message_delta\ndata: {"delta":{"stop_reason":"tool_use","stop_sequence":null},"type":"message_delta","usage":{"input_tokens":20,"output_tokens":9}}\n\n',
     b'event: message_stop\ndata: {"type":"message_stop"}\n\n',
-])
+]
+K_EXPECTED = b"".join(K_BLOCKS)
 
 
 def test_example_k_stream_exact_bytes() -> None:
@@ -119,7 +90,7 @@ def test_example_k_stream_in_any_batching_and_without_done() -> None:
 
 
 def test_example_k_accumulates_with_the_sdk() -> None:
-    msg = accumulate_claude(claude_events([K_EXPECTED]))
+    msg = accumulate_claude(claude_sse_events(K_BLOCKS))
     assert [b.type for b in msg.content] == ["text", "tool_use"]
     assert msg.content[1].input == {"city": "Paris"}
     assert msg.stop_reason == "tool_use"
@@ -296,7 +267,7 @@ def test_nothing_is_sent_twice_after_done() -> None:
 
 
 def test_an_empty_stream_still_gives_a_whole_message() -> None:
-    msg = accumulate_claude(claude_events(run_stream(CLAUDE_PAIR, BODY, [])))
+    msg = accumulate_claude(claude_sse_events(run_stream(CLAUDE_PAIR, BODY, [])))
     assert msg.content == [] and msg.stop_reason == "end_turn"
     assert msg.model == "claude-sonnet-4-5" and msg.id.startswith("msg_")
 
@@ -305,7 +276,7 @@ def test_an_upstream_error_chunk_becomes_an_error_event() -> None:
     state = CLAUDE_PAIR.new_stream("m", BODY)
     out = CLAUDE_PAIR.stream_lines(state, [
         b'data: {"error":{"message":"overloaded","type":"server_error"}}'])
-    (event,) = claude_events(out)
+    (event,) = claude_sse_events(out)
     assert event == {"type": "error", "error": {"type": "api_error", "message": "overloaded"}}
     assert CLAUDE_PAIR.stream_end(state) == []
 
@@ -355,7 +326,7 @@ def test_non_stream_stop_reasons_and_empty_answers() -> None:
 def test_stream_accumulates_to_the_non_stream_message(a: dict[str, Any], cuts: list[int],
                                                       done: bool) -> None:
     lines = sse_lines(answer_chunks(a), done=done)
-    streamed = accumulate_claude(claude_events(run_stream(CLAUDE_PAIR, BODY, lines, cuts)))
+    streamed = accumulate_claude(claude_sse_events(run_stream(CLAUDE_PAIR, BODY, lines, cuts)))
     whole = complete(answer_completion(a))
     assert streamed.model_dump(exclude={"usage"}) == whole.model_dump(exclude={"usage"})
     assert streamed.usage.input_tokens == whole.usage.input_tokens

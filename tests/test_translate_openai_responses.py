@@ -7,12 +7,12 @@ non-stream body is validated as ``openai.types.responses.Response``.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openai.types.responses import Response, ResponseStreamEvent
+from openai.types.responses import Response
 
 from cliproxy_tui.translate.openai import RESPONSES_PAIR
 from tests.test_translate_openai_helpers import (
@@ -23,26 +23,11 @@ from tests.test_translate_openai_helpers import (
     run_stream,
     sse_lines,
 )
+from tests.translate_helpers import RESPONSES_EVENT_CLASSES, responses_sse_events
 
 BODY = {"model": "gpt-4o", "stream": True, "input": "hi",
         "instructions": "Be terse.", "metadata": {"k": "v"},
         "tools": [{"type": "function", "name": "read", "parameters": {"type": "object"}}]}
-# one model per event type: validating through the whole union's TypeAdapter costs
-# seconds of schema building, the event classes are ready at import
-_EVENT_CLASSES = {get_args(cls.model_fields["type"].annotation)[0]: cls
-                  for cls in get_args(get_args(ResponseStreamEvent)[0])}
-
-
-def events_of(payloads: list[bytes]) -> list[dict[str, Any]]:
-    """Items come in ``event:`` / ``data:`` pairs whose names agree."""
-    assert len(payloads) % 2 == 0
-    out = []
-    for head, data in zip(payloads[::2], payloads[1::2]):
-        assert head.startswith(b"event: ") and data.startswith(b"data: ")
-        obj = orjson.loads(data[6:])
-        assert obj["type"] == head[7:].decode()
-        out.append(obj)
-    return out
 
 
 def replay(events: list[dict[str, Any]]) -> Response:
@@ -56,7 +41,7 @@ def replay(events: list[dict[str, Any]]) -> Response:
     built: dict[int, list[str]] = {}
     for n, event in enumerate(events, start=1):
         assert event["sequence_number"] == n
-        _EVENT_CLASSES[event["type"]].model_validate(event)
+        RESPONSES_EVENT_CLASSES[event["type"]].model_validate(event)
         kind, index = event["type"], event.get("output_index")
         if kind == "response.output_item.added":
             assert index not in items
@@ -91,7 +76,7 @@ _DONE_TEXT = {"response.output_text.done": lambda e: e["text"],
 
 def stream(chunks: list[dict[str, Any]], body: dict[str, Any] = BODY,
            **kw: Any) -> list[dict[str, Any]]:
-    return events_of(run_stream(RESPONSES_PAIR, body, sse_lines(chunks, **kw)))
+    return responses_sse_events(run_stream(RESPONSES_PAIR, body, sse_lines(chunks, **kw)))
 
 
 def complete(body: dict[str, Any], client: dict[str, Any] = BODY) -> Response:
@@ -180,16 +165,16 @@ def test_echo_fields_come_from_the_client_request() -> None:
 def test_end_without_done_and_nothing_twice() -> None:
     lines = sse_lines([chunk({"content": "x"}), chunk({}, "stop")], done=False)
     state = RESPONSES_PAIR.new_stream("gpt-4o", BODY)
-    first = events_of(RESPONSES_PAIR.stream_lines(state, lines))
+    first = responses_sse_events(RESPONSES_PAIR.stream_lines(state, lines))
     assert first[-1]["type"] == "response.output_item.done"  # completed waits for usage
-    tail = events_of(RESPONSES_PAIR.stream_end(state))
+    tail = responses_sse_events(RESPONSES_PAIR.stream_end(state))
     assert [e["type"] for e in tail] == ["response.completed"]
     assert RESPONSES_PAIR.stream_end(state) == []
     replay(first + tail)
 
 
 def test_empty_stream_and_foreign_chunks() -> None:
-    events = events_of(run_stream(RESPONSES_PAIR, BODY, [
+    events = responses_sse_events(run_stream(RESPONSES_PAIR, BODY, [
         b'data: {"object":"other","choices":[{"delta":{"content":"no"}}]}',
         b'data: {"id":"x"}', b"data: [DONE]"]))
     assert [e["type"] for e in events] == ["response.created", "response.in_progress",
@@ -228,6 +213,6 @@ def test_non_stream_object() -> None:
 def test_stream_completes_to_the_non_stream_object(a: dict[str, Any], cuts: list[int],
                                                    done: bool) -> None:
     lines = sse_lines(answer_chunks(a), done=done)
-    streamed = replay(events_of(run_stream(RESPONSES_PAIR, BODY, lines, cuts)))
+    streamed = replay(responses_sse_events(run_stream(RESPONSES_PAIR, BODY, lines, cuts)))
     whole = complete(answer_completion(a))
     assert streamed.model_dump() == whole.model_dump()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC
 
@@ -182,3 +184,16 @@ def test_pacer_with_no_interval_applies_every_batch() -> None:
         c.spend(1.0, busy=1.0)
         pacer.applying()
         assert pacer.delay() == 0.0 and pacer.usage_delay() == 0.0
+
+
+def test_the_dashboard_imports_no_proxy_internals() -> None:
+    # the dashboard reaches the proxy only through the bridge, views and events: loading
+    # it must not load the server, executors, translators, manager or usage database
+    internals = ("service", "server", "providers", "translate", "auth.manager",
+                 "auth.refresh", "registry", "watcher", "config", "usage_store")
+    code = ("import sys, cliproxy_tui.tui.app; "
+            f"print(' '.join(m for m in sys.modules if any(m == 'cliproxy_tui.' + i or "
+            f"m.startswith('cliproxy_tui.' + i + '.') for i in {internals!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == []

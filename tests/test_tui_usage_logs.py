@@ -136,6 +136,29 @@ async def test_log_lines_pause_filter_and_search() -> None:
         assert [ln.message for ln in panel.visible_lines] == ["cooling down"]
 
 
+async def test_log_search_leaves_on_enter_clears_on_escape_and_is_in_the_palette() -> None:
+    service = FakeService()
+    service.log_handler.recent.extend([
+        LogLine(NOW - 9, "INFO", "cliproxy_tui.service", "hello"),
+        LogLine(NOW - 8, "INFO", "cliproxy_tui.manager", "cooling down")])
+    app = make_app(service)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("4", "slash", *"cool", "enter")
+        await settle(pilot)
+        panel = app.logs_panel
+        assert [ln.message for ln in panel.visible_lines] == ["cooling down"]
+        assert panel.view.has_focus  # enter leaves the box, the search stays
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert panel.filter_text == "" and len(panel.visible_lines) == 2
+        assert panel.view.has_focus
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        await commands["Logs: Search"].callback()
+        await settle(pilot)
+        assert app.query_one("#log-search").has_focus
+
+
 async def test_a_burst_is_applied_in_few_batches() -> None:
     service = FakeService()
     app = DashboardApp(service, now=lambda: NOW, tz=UTC, cursor_blink=False)
@@ -204,3 +227,17 @@ async def test_a_usage_history_read_after_start_goes_before_live_rows() -> None:
         await settle(pilot)
         assert [r["model"] for r in feed.rows] == ["old-model"] * 3 + ["live-model"]
         assert app.usage_panel.summary.totals.today.requests == 4
+
+
+async def test_a_palette_search_from_another_tab_lands_in_the_search_box() -> None:
+    app = make_app(FakeService())
+    async with app.run_test() as pilot:
+        await settle(pilot)  # on the credentials tab
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        await commands["Logs: Search"].callback()
+        await settle(pilot)
+        assert app.query_one("TabbedContent").active == "logs"
+        assert app.query_one("#log-search").has_focus
+        await pilot.press("escape", "1")  # out of the box; a plain switch focuses the table
+        await settle(pilot)
+        assert app.query_one("#cred-table").has_focus

@@ -503,3 +503,11 @@ def test_a_slow_plugin_never_delays_publish_and_stop_drains() -> None:
     assert delivered[-1] == "49"
     with pytest.raises(TypeError):
         dispatcher.register(42)  # type: ignore[arg-type]
+
+
+def test_request_ids_are_unique_and_carry_the_run() -> None:
+    ids = [new_request_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    # one random part per run, so ids of earlier runs in the database never collide
+    runs = {i.rpartition("-")[0] for i in ids}
+    assert len(runs) == 1 and len(runs.pop()) == 8

@@ -299,36 +299,38 @@ class CredentialManager:
         state.last_error = message
         state.last_status = status
         state.updated_at = now
-        retry_at: float | None = None
-        if status in _SUSPEND_REASON:
-            retry_at = now + AUTH_BLOCK_SECONDS
-            self._registry.suspend(cred.id, model, _SUSPEND_REASON[status])
-        elif status == 429:
-            cooldown, level = quota_cooldown(state.quota.backoff_level, self._disable_cooling)
-            retry_at = now + cooldown if cooldown > 0 else None
-            state.quota = QuotaState(exceeded=True, reason="quota", next_recover_at=retry_at,
-                                     backoff_level=level)
+        retry_at, quota = self._backoff(status, state.quota, now)
+        if quota is not None:
+            state.quota = quota
             self._registry.set_quota_exceeded(cred.id, model)
             self._registry.suspend(cred.id, model, "quota")
-        elif status in _TRANSIENT:
-            retry_at = now + TRANSIENT_BLOCK_SECONDS
+        elif status in _SUSPEND_REASON:
+            self._registry.suspend(cred.id, model, _SUSPEND_REASON[status])
         state.next_retry_after = retry_at
         state.unavailable = retry_at is not None
 
     def _record_auth_failure(self, cred: Credential, status: int, now: float) -> None:
         # Results without a model apply the table to the credential itself (§4.6).
-        retry_at: float | None = None
-        if status in _SUSPEND_REASON:
-            retry_at = now + AUTH_BLOCK_SECONDS
-        elif status == 429:
-            cooldown, level = quota_cooldown(cred.quota.backoff_level, self._disable_cooling)
-            retry_at = now + cooldown if cooldown > 0 else None
-            cred.quota = QuotaState(exceeded=True, reason="quota", next_recover_at=retry_at,
-                                    backoff_level=level)
-        elif status in _TRANSIENT:
-            retry_at = now + TRANSIENT_BLOCK_SECONDS
+        retry_at, quota = self._backoff(status, cred.quota, now)
+        if quota is not None:
+            cred.quota = quota
         cred.unavailable = retry_at is not None
         cred.next_retry_after = retry_at
+
+    def _backoff(self, status: int, quota: QuotaState,
+                 now: float) -> tuple[float | None, QuotaState | None]:
+        """§4.6 for a failed status: when to retry (None: not blocked), and the new quota
+        state after a 429 (None: quota unchanged)."""
+        if status in _SUSPEND_REASON:
+            return now + AUTH_BLOCK_SECONDS, None
+        if status == 429:
+            cooldown, level = quota_cooldown(quota.backoff_level, self._disable_cooling)
+            retry_at = now + cooldown if cooldown > 0 else None
+            return retry_at, QuotaState(exceeded=True, reason="quota", next_recover_at=retry_at,
+                                        backoff_level=level)
+        if status in _TRANSIENT:
+            return now + TRANSIENT_BLOCK_SECONDS, None
+        return None, None
 
     def _settle_status(self, cred: Credential) -> None:
         """After a success or a cleared cooldown: back to active unless a model still errs."""
@@ -382,8 +384,7 @@ class CredentialManager:
                       record_success: bool = True) -> tuple[T, Credential]:
         """Run ``attempt`` with credentials of ``providers`` until one succeeds (§4.2, §4.4).
 
-        ``attempt`` receives the live credential record and must not mutate it (take
-        ``cred.copy_for_executor()`` if a stable view is needed across awaits); it raises
+        ``attempt`` receives the live credential record and must not mutate it; it raises
         a ``ProxyError`` on failure. Returns its result and the credential that served.
         With ``record_success=False`` a success is not recorded: a streaming caller
         records the outcome itself with ``record_result`` once the stream has ended.

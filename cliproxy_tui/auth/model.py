@@ -2,12 +2,11 @@
 
 A ``Credential`` lives on the proxy's event loop and is mutated only there (by the
 manager, under its no-await critical sections). Other threads see frozen copies made by
-``Credential.view()``.
+``views.CredentialView.of``.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +63,6 @@ class Credential:
     last_refreshed_at: float | None = None
     #: why the last token refresh failed ("" after a success); see auth/refresh.py
     refresh_error: str = ""
-    next_refresh_after: float | None = None
     next_retry_after: float | None = None
     model_states: dict[str, ModelState] = field(default_factory=dict)
     # runtime counters (kept across config modifies, see config.md §6.5 recommendation)
@@ -102,10 +100,3 @@ class Credential:
                 and self.proxy_url == other.proxy_url and self.attributes == other.attributes
                 and self.metadata == other.metadata and self.model_aliases == other.model_aliases
                 and self.models == other.models)
-
-    def copy_for_executor(self) -> "Credential":
-        """A copy an executor may read without seeing later mutations."""
-        c = copy.copy(self)
-        c.attributes = dict(self.attributes)
-        c.metadata = copy.deepcopy(self.metadata) if self.metadata is not None else None
-        return c

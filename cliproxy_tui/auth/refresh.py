@@ -12,6 +12,7 @@ API-key credentials have nothing to refresh; asking is an error the caller shows
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from typing import Any, Awaitable, Callable
@@ -60,7 +61,8 @@ async def refresh_credential(cred: Credential, refreshers: dict[str, Refresher],
         raise RefreshError(cred.refresh_error) from None
     if path:
         try:
-            write_token_file(path, new)
+            # write + fsync off the proxy's loop: a slow disk must not stall every request
+            await asyncio.to_thread(write_token_file, path, new)
         except OSError as exc:
             cred.refresh_error = f"token refreshed but not saved to {path}: {exc.strerror or exc}"
             raise RefreshError(cred.refresh_error) from None
@@ -73,14 +75,26 @@ async def refresh_credential(cred: Credential, refreshers: dict[str, Refresher],
 
 def write_token_file(path: str, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON to ``path`` atomically (temp file + rename), mode 0600."""
+    write_private_file(path, jsonfast.dumps_pretty(data))
+
+
+def write_private_file(path: str, data: bytes, *, durable: bool = True) -> None:
+    """Write ``path`` atomically with mode 0600: a reader never sees half a file.
+
+    The bytes go to a hidden temp file in the same directory, renamed over ``path`` once
+    complete (and, with ``durable``, on disk); on failure the temp file is removed. Its
+    name does not end in ``.json``, so the auth-dir watcher never takes it for a token file.
+    """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
+                               dir=directory)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(jsonfast.dumps_pretty(data))
-            fh.flush()
-            os.fsync(fh.fileno())
+            fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -50,14 +50,21 @@ def _refreshed(meta: dict[str, Any], answer: dict[str, Any], kind: str) -> dict[
     now = _now_local()
     new = dict(meta)
     new["access_token"] = answer["access_token"]
-    if isinstance(answer.get("refresh_token"), str) and answer["refresh_token"]:
-        new["refresh_token"] = answer["refresh_token"]
+    _keep_text(new, "refresh_token", answer.get("refresh_token"))
     expired = _expiry(answer, now)
     if expired:
         new["expired"] = expired
     new["type"] = kind
     new["last_refresh"] = _rfc3339(now)
     return new
+
+
+def _keep_text(new: dict[str, Any], key: str, value: Any) -> bool:
+    """Set ``new[key]`` when ``value`` is a non-empty string; otherwise the old value stays."""
+    if isinstance(value, str) and value:
+        new[key] = value
+        return True
+    return False
 
 
 def _refresh_token(meta: dict[str, Any]) -> str:
@@ -94,9 +101,8 @@ def claude_refresher(pool: HttpPool) -> Refresher:
                              str(meta.get("proxy_url") or ""))
         new = _refreshed(meta, answer, "claude")
         account = answer.get("account")
-        email = account.get("email_address") if isinstance(account, dict) else None
-        if isinstance(email, str) and email:
-            new["email"] = email
+        _keep_text(new, "email", account.get("email_address") if isinstance(account, dict)
+                   else None)
         return new
 
     return refresh
@@ -137,16 +143,12 @@ def codex_refresher(pool: HttpPool,
                 await asyncio.sleep(delay)
         new = _refreshed(meta, answer, "codex")
         id_token = answer.get("id_token")
-        if isinstance(id_token, str) and id_token:
-            new["id_token"] = id_token
+        if _keep_text(new, "id_token", id_token):
             claims = jwt_claims(id_token)
-            email = claims.get("email")
-            if isinstance(email, str) and email:
-                new["email"] = email
+            _keep_text(new, "email", claims.get("email"))
             auth = claims.get("https://api.openai.com/auth")
-            account = auth.get("chatgpt_account_id") if isinstance(auth, dict) else None
-            if isinstance(account, str) and account:
-                new["account_id"] = account
+            _keep_text(new, "account_id", auth.get("chatgpt_account_id")
+                       if isinstance(auth, dict) else None)
         return new
 
     return refresh

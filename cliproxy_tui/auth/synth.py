@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Iterable
@@ -60,8 +59,7 @@ class _IdGenerator:
 def _models_hash(models: tuple[ModelAlias, ...]) -> str:
     # Only has to change when the list changes (config.md §6.2); Go's encoding/json shape.
     payload = [{"name": m.name, "alias": m.alias} for m in models]
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(jsonfast.dumps(payload)).hexdigest()
 
 
 def _configured_models(models: Iterable[ModelAlias], owned_by: str, model_type: str,

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, AsyncIterator, Mapping, Protocol
 
+from ..errors import ConfigurationError
+
 if TYPE_CHECKING:
     from ..auth.model import Credential
 
@@ -39,6 +41,17 @@ class UsageDetail:
         if not self.total_tokens:
             self.total_tokens = self.input_tokens + self.output_tokens + self.reasoning_tokens
         return self
+
+
+def api_key_or_access_token(cred: "Credential") -> str:
+    """The credential's API key, else its OAuth token file's ``access_token``."""
+    if cred.api_key:
+        return cred.api_key
+    token = (cred.metadata or {}).get("access_token")
+    if isinstance(token, str) and token:
+        return token
+    raise ConfigurationError(f"{cred.provider} credential {cred.display_label()} has no API "
+                             "key or access token")
 
 
 @dataclass(slots=True)

@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import jsonfast
-from ..errors import ConfigurationError
-from .base import ExecRequest, ExecResult, UsageDetail
+from .base import ExecRequest, ExecResult, UsageDetail, api_key_or_access_token
 from .http import HttpPool, read_body, request
 from .sse import LineStream
 from .usage_parse import StreamUsageTracker, claude_usage
@@ -43,33 +42,24 @@ _CLIENT_WINS: tuple[tuple[str, str], ...] = (
     ("X-Stainless-Os", "MacOS"),
     ("X-Stainless-Timeout", "60"),
 )
+# (name, lower-case name the client's headers are looked up by, default), built once
+_CLIENT_WINS_LOOKUP = tuple((name, name.lower(), default) for name, default in _CLIENT_WINS)
 # The count endpoint rejects fields it does not define (stream, max_tokens, ...).
 _COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 # Anthropic rejects a request with more than four cache_control breakpoints.
 _MAX_CACHE_BREAKPOINTS = 4
 
 
-def claude_token(cred: Credential) -> str:
-    """The API key, else the OAuth access token."""
-    if cred.api_key:
-        return cred.api_key
-    token = (cred.metadata or {}).get("access_token")
-    if isinstance(token, str) and token:
-        return token
-    raise ConfigurationError(f"claude credential {cred.display_label()} has no API key "
-                             "or access token")
-
-
 def claude_headers(cred: Credential, client_headers: Mapping[str, str], *,
                    stream: bool) -> dict[str, str]:
-    token = claude_token(cred)
+    token = api_key_or_access_token(cred)
     headers = {
         "Authorization": f"Bearer {token}",
         "Content-Type": "application/json",
         "Anthropic-Beta": ANTHROPIC_BETA,
     }
-    for name, default in _CLIENT_WINS:
-        headers[name] = client_headers.get(name.lower()) or default
+    for name, lower, default in _CLIENT_WINS_LOOKUP:
+        headers[name] = client_headers.get(lower) or default
     headers["Connection"] = "keep-alive"
     headers["User-Agent"] = USER_AGENT
     headers["Accept-Encoding"] = "gzip, deflate, br, zstd"

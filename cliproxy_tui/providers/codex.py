@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import jsonfast
 from ..clock import SYSTEM_CLOCK, Clock
-from ..errors import ConfigurationError, StreamError, TransportError, UpstreamError
-from .base import ExecRequest, ExecResult
+from ..errors import StreamError, TransportError, UpstreamError
+from .base import ExecRequest, ExecResult, api_key_or_access_token
 from .http import HttpPool, request
 from .sse import LineStream
 from .usage_parse import StreamUsageTracker, codex_usage, estimate_tokens, text_format_texts
@@ -81,16 +81,6 @@ class PromptCacheIds:
         return len(self._ids)
 
 
-def codex_token(cred: Credential) -> str:
-    if cred.api_key:
-        return cred.api_key
-    token = (cred.metadata or {}).get("access_token")
-    if isinstance(token, str) and token:
-        return token
-    raise ConfigurationError(f"codex credential {cred.display_label()} has no API key "
-                             "or access token")
-
-
 def is_codex_oauth(cred: Credential) -> bool:
     return not cred.api_key and bool((cred.metadata or {}).get("access_token"))
 
@@ -99,7 +89,7 @@ def codex_headers(cred: Credential, client_headers: Mapping[str, str],
                   cache_id: str) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
-        "Authorization": f"Bearer {codex_token(cred)}",
+        "Authorization": f"Bearer {api_key_or_access_token(cred)}",
         "Version": client_headers.get("version") or CODEX_VERSION,
         "Openai-Beta": client_headers.get("openai-beta") or OPENAI_BETA,
         "Session_id": client_headers.get("session_id") or cache_id or str(uuid.uuid4()),

@@ -46,19 +46,29 @@ def auto_decoder(content_encoding: str) -> Callable[[bytes], bytes] | None:
     if not content_encoding.isascii():
         return None
     enc = content_encoding.lower()
-    if enc not in _AUTO_ENCODINGS:
-        return None
-    if enc == "gzip":
+    return decoder_for(enc) if enc in _AUTO_ENCODINGS else None
+
+
+def decoder_for(token: str) -> Callable[[bytes], bytes] | None:
+    """An incremental decoder for one lower-case ``Content-Encoding`` token, or None.
+
+    ``gzip``/``x-gzip``, ``deflate`` (zlib-wrapped or raw), ``br`` and ``zstd``; which
+    tokens a caller honours (aiohttp's exact match here, the Go executor's first
+    recognised token in ``providers.http``) is the caller's choice.
+    """
+    if token in ("gzip", "x-gzip"):
         return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if enc == "br":
+    if token == "deflate":
+        return _LazyDeflate().decompress
+    if token == "br":
         import brotli
 
         return brotli.Decompressor().process  # type: ignore[no-any-return]
-    if enc == "zstd":
+    if token == "zstd":
         import zstandard
 
         return zstandard.ZstdDecompressor().decompressobj().decompress  # type: ignore[no-any-return]
-    return _LazyDeflate().decompress
+    return None
 
 
 class _LazyDeflate:
@@ -73,8 +83,8 @@ class _LazyDeflate:
         if self._obj is None:
             if not data:
                 return b""
-            self._obj = zlib.decompressobj(-zlib.MAX_WBITS if data[0] & 0x0F != 8
-                                           else zlib.MAX_WBITS)
+            raw = (data[0] & 0x0F) != 8
+            self._obj = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
         return self._obj.decompress(data)  # type: ignore[no-any-return]
 
 
@@ -376,4 +386,4 @@ def _lost(exc: BaseException | None, default: str) -> HttpClientError:
 
 
 __all__ = ["HIGH_WATER", "H1Connection", "H1Response", "HttpClientError", "StaleConnection",
-           "auto_decoder"]
+           "auto_decoder", "decoder_for"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,6 +31,7 @@ from python_socks import ProxyError as SocksProxyError
 from .. import request_log
 from ..errors import TransportError, UpstreamError
 from .h1client import H1Client
+from .h1parse import decoder_for
 
 log = logging.getLogger(__name__)
 
@@ -165,14 +165,6 @@ class HttpPool:
         self._warned: set[str] = set()
         self._h1 = H1Client()
         self._closed = False
-
-    @property
-    def upstream_map(self) -> UpstreamMap:
-        return self._map
-
-    @property
-    def global_proxy_url(self) -> str:
-        return self._global
 
     def url(self, u: str) -> str:
         return self._map.rewrite(u)
@@ -348,49 +340,17 @@ async def read_body(resp: Any, *, encoded: bool = False) -> bytes:
         resp.release()
 
 
-def _first_encoding(content_encoding: str) -> str:
-    for token in content_encoding.lower().split(","):
-        token = token.strip()
-        if token in ("gzip", "x-gzip", "deflate", "br", "zstd"):
-            return token
-    return ""
-
-
 def content_decoder(content_encoding: str) -> Callable[[bytes], bytes] | None:
     """An incremental decoder for the first recognised ``Content-Encoding`` token, or None.
 
     Decoding follows the Go executor: only the first recognised token counts; unknown
     tokens and ``identity`` pass the bytes through.
     """
-    enc = _first_encoding(content_encoding)
-    if enc in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress
-    if enc == "deflate":
-        return _DeflateDecoder().decompress
-    if enc == "br":
-        import brotli
-
-        return brotli.Decompressor().process  # type: ignore[no-any-return]
-    if enc == "zstd":
-        import zstandard
-
-        return zstandard.ZstdDecompressor().decompressobj().decompress  # type: ignore[no-any-return]
+    for token in content_encoding.lower().split(","):
+        decoder = decoder_for(token.strip())
+        if decoder is not None:
+            return decoder
     return None
-
-
-class _DeflateDecoder:
-    """``deflate`` is zlib-wrapped per the RFC, but some servers send raw deflate."""
-
-    def __init__(self) -> None:
-        self._obj: Any = None
-
-    def decompress(self, data: bytes) -> bytes:
-        if self._obj is None:
-            if not data:
-                return b""
-            raw = (data[0] & 0x0F) != 8
-            self._obj = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
-        return self._obj.decompress(data)  # type: ignore[no-any-return]
 
 
 def decode_body(data: bytes, content_encoding: str) -> bytes:

@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-#: the provider name upstream reports for config keys (usage and request-log metadata)
-ACCESS_PROVIDER = "config-inline"
-
 MISSING_API_KEY = "Missing API key"
 INVALID_API_KEY = "Invalid API key"
 

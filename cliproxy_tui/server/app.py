@@ -11,7 +11,7 @@ from aiohttp import web
 from .. import jsonfast
 from .. import request_log
 from . import handlers
-from .errors import access_error_body
+from .errors import GEMINI_MODEL_NOT_FOUND_BODY, access_error_body
 from .handlers import CORE_KEY, PRINCIPAL
 from .model_lists import gemini_model_get, gemini_models_list, models_list_for
 from .proxy import ProxyCore
@@ -122,7 +122,7 @@ async def _gemini_model(request: web.Request) -> web.Response:
     found = gemini_model_get(core.registry.available_models(), request.match_info["target"])
     if found is None:
         return web.Response(status=404, content_type="application/json",
-                            body=b'{"error":{"message":"Not Found","type":"not_found"}}')
+                            body=GEMINI_MODEL_NOT_FOUND_BODY)
     return web.Response(body=jsonfast.dumps(found), content_type="application/json")
 
 

@@ -83,17 +83,17 @@ def _reason(status: int) -> str:
         return f"status {status}"
 
 
-def _json_container(raw: bytes | str) -> bool:
-    """True when ``raw`` is a JSON object or array (the client can parse it as is)."""
+def _parse_container(raw: bytes | str) -> Any:
+    """``raw`` parsed when it is a JSON object or array (the client can parse it as is),
+    else None."""
     data = raw.encode() if isinstance(raw, str) else raw
     data = data.strip()
     if not data or data[0] not in b"{[":
-        return False
+        return None
     try:
-        jsonfast.loads(data)
+        return jsonfast.loads(data)
     except jsonfast.JSONDecodeError:
-        return False
-    return True
+        return None
 
 
 def _own_code(err: BaseException) -> str | None:
@@ -163,10 +163,11 @@ def render_error(fmt: str, err: BaseException) -> ErrorResponse:
     status = _status_of(err)
     headers = _passed_headers(err)
     headers["Content-Type"] = _JSON
-    if isinstance(err, UpstreamError) and _json_container(err.body):
+    if isinstance(err, UpstreamError) and _parse_container(err.body) is not None:
         return status, headers, err.body.strip()
     text = _text_of(err, status)
-    if isinstance(err, ProxyError) and not isinstance(err, UpstreamError) and _json_container(text):
+    if (isinstance(err, ProxyError) and not isinstance(err, UpstreamError)
+            and _parse_container(text) is not None):
         return status, headers, text.encode()
     return status, headers, error_body(fmt, status, text, _own_code(err))
 
@@ -201,8 +202,8 @@ def _readable_message(err: BaseException, status: int) -> str:
     # Inside a stream the client only shows a message: dig it out of an upstream's JSON
     # error instead of nesting one JSON document inside another.
     text = _text_of(err, status)
-    if isinstance(err, ProxyError) and _json_container(text):
-        parsed = jsonfast.loads(text)
+    parsed = _parse_container(text) if isinstance(err, ProxyError) else None
+    if parsed is not None:
         if isinstance(parsed, list) and parsed:
             parsed = parsed[0]
         if isinstance(parsed, dict):

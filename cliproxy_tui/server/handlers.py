@@ -74,9 +74,12 @@ def _check_int(body: dict[str, Any], key: str) -> None:
         raise BadRequestError(f"Invalid request: '{key}' must be an integer, got {_kind(value)}")
 
 
+_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+          int: "a number", float: "a number"}
+
+
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number"}.get(type(value), "null")
+    return _KINDS.get(type(value), "null")
 
 
 def _alt(request: web.Request) -> str:

@@ -9,7 +9,6 @@ client format.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -24,21 +23,21 @@ from ..errors import (
     StreamError,
     UnknownModelError,
 )
-from .. import request_log
+from .. import jsonfast, request_log
 from ..masking import hide
 from ..providers import HttpPool, build_executor
 from ..providers.base import ExecRequest, ExecResult, Executor, UpstreamStream, UsageDetail
 from ..registry import ModelRegistry, resolve_model
 from ..translate import Pair, get_pair
-from ..usage import UsageRecord
+from ..usage import UsageRecord, new_request_id
 from . import errors as error_bodies
 from .access import AccessChecker
+from .completions import chat_chunk_to_completions, chat_response_to_completions
 from .sse import SSE_HEADERS, end_of_stream, frame_for
 
 log = logging.getLogger("cliproxy_tui.server")
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
-_request_ids = itertools.count(1)
 
 
 @dataclass(slots=True)
@@ -150,23 +149,19 @@ class ProxyCore:
         except ProxyError as err:
             return self.error_response(call.fmt, err)
 
-        chosen: dict[str, Any] = {}
-
-        async def attempt(cred: Credential) -> Any:
+        async def attempt(cred: Credential) -> tuple[Pair, Any]:
             ex, pair, req = self._prepare(call, model, metadata, cred)
-            chosen["pair"] = pair
             if call.stream:
-                return await ex.execute_stream(cred, req)
-            return await ex.execute(cred, req)
+                return pair, await ex.execute_stream(cred, req)
+            return pair, await ex.execute(cred, req)
 
         try:
             # a stream's outcome is recorded when it ends, not when its headers arrive
-            result, cred = await self.manager.execute(model, providers, attempt,
-                                                      record_success=not call.stream)
+            (pair, result), cred = await self.manager.execute(model, providers, attempt,
+                                                              record_success=not call.stream)
         except ProxyError as err:
             self._record(call, at, started, model, None, None, err.status, None, None)
             return self.error_response(call.fmt, err)
-        pair: Pair = chosen["pair"]
         if call.stream:
             return await self._stream(call, at, started, model, cred, pair, result)
         return self._complete(call, at, started, model, cred, pair, result)
@@ -196,8 +191,9 @@ class ProxyCore:
         state = pair.new_stream(model, call.body)
         legacy = call.legacy_completions
         rl = request_log.CURRENT.get()
-        resp = (web.StreamResponse if rl is None else _LoggedStreamResponse)(
-            status=200, headers=_JSON_ARRAY_HEADERS if json_array else SSE_HEADERS)
+        headers = _JSON_ARRAY_HEADERS if json_array else SSE_HEADERS
+        resp = (web.StreamResponse(status=200, headers=headers) if rl is None
+                else _LoggedStreamResponse(rl, status=200, headers=headers))
         ttfb: float | None = None
         status = 200
         outcome: tuple[bool, int, str] | None = None
@@ -258,18 +254,15 @@ class ProxyCore:
             model, providers, metadata = self._route(call)
         except ProxyError as err:
             return self.error_response(call.fmt, err)
-        chosen: dict[str, Any] = {}
 
-        async def attempt(cred: Credential) -> ExecResult:
+        async def attempt(cred: Credential) -> tuple[Pair, ExecResult]:
             ex, pair, req = self._prepare(call, model, metadata, cred)
-            chosen["pair"] = pair
-            return await ex.count_tokens(cred, req)
+            return pair, await ex.count_tokens(cred, req)
 
         try:
-            result, _cred = await self.manager.execute(model, providers, attempt)
+            (pair, result), _cred = await self.manager.execute(model, providers, attempt)
         except ProxyError as err:
             return self.error_response(call.fmt, err)
-        pair: Pair = chosen["pair"]
         body = pair.count_response(pair.new_stream(model, call.body), result.body)
         return web.Response(body=body, headers=_JSON_HEADERS)
 
@@ -303,7 +296,7 @@ class ProxyCore:
             latency_ms=(self.clock.monotonic() - started) * 1000.0,
             ttfb_ms=ttfb_ms,
             stream=call.stream,
-            request_id=f"r{next(_request_ids)}",
+            request_id=new_request_id(),
         )
         self.usage_sink(record)
 
@@ -322,10 +315,12 @@ def _upstream_alt(call: ClientCall) -> str:
 class _LoggedStreamResponse(web.StreamResponse):
     """A stream response that also hands every chunk to the request's log file."""
 
+    def __init__(self, rl: request_log.RequestLog, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rl = rl
+
     async def write(self, data: bytes | bytearray | memoryview) -> None:
-        rl = request_log.CURRENT.get()
-        if rl is not None:
-            rl.client_chunk(bytes(data))
+        self._rl.client_chunk(bytes(data))
         await super().write(data)
 
 
@@ -357,16 +352,10 @@ _MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def _legacy_completion_body(body: bytes) -> bytes:
-    from .. import jsonfast
-    from .completions import chat_response_to_completions
-
     return jsonfast.dumps(chat_response_to_completions(jsonfast.loads(body)))
 
 
 def _legacy_chunks(payloads: list[bytes]) -> list[bytes]:
-    from .. import jsonfast
-    from .completions import chat_chunk_to_completions
-
     out = []
     for p in payloads:
         converted = chat_chunk_to_completions(jsonfast.loads(p))

@@ -34,7 +34,9 @@ def fold_sse(body: bytes) -> dict[str, Any]:
     """A Claude SSE text → the Messages object it describes."""
     message: dict[str, Any] = {"content": []}
     blocks: dict[int, dict[str, Any]] = {}
-    pieces: dict[int, list[str]] = {}
+    #: block index → its streamed fields (``text``, ``thinking``, ``partial_json``) in
+    #: pieces, joined once at the end: adding each delta to the string is quadratic
+    pieces: dict[int, dict[str, list[str]]] = {}
     for event in data_objects(body.split(b"\n")):
         kind = event.get("type")
         if kind == "message_start" and isinstance(event.get("message"), dict):
@@ -42,21 +44,23 @@ def fold_sse(body: bytes) -> dict[str, Any]:
         elif kind == "content_block_start" and isinstance(event.get("content_block"), dict):
             index = event.get("index", len(blocks))
             blocks[index] = dict(event["content_block"])
-            pieces[index] = []
+            pieces[index] = {}
         elif kind == "content_block_delta" and isinstance(event.get("delta"), dict):
-            block = blocks.get(event.get("index", -1))
+            index = event.get("index", -1)
+            block = blocks.get(index)
             delta = event["delta"]
             if block is None:
                 continue
             dtype = delta.get("type")
             if dtype == "text_delta":
-                block["text"] = block.get("text", "") + str(delta.get("text") or "")
+                _add_piece(block, pieces[index], "text", str(delta.get("text") or ""))
             elif dtype == "thinking_delta":
-                block["thinking"] = block.get("thinking", "") + str(delta.get("thinking") or "")
+                _add_piece(block, pieces[index], "thinking", str(delta.get("thinking") or ""))
             elif dtype == "signature_delta":
                 block["signature"] = delta.get("signature")
             elif dtype == "input_json_delta":
-                pieces[event["index"]].append(str(delta.get("partial_json") or ""))
+                pieces[index].setdefault("partial_json", []).append(
+                    str(delta.get("partial_json") or ""))
         elif kind == "message_delta":
             delta = event.get("delta")
             if isinstance(delta, dict):
@@ -65,13 +69,28 @@ def fold_sse(body: bytes) -> dict[str, Any]:
                 message["usage"] = {**(message.get("usage") or {}), **event["usage"]}
     for index in sorted(blocks):
         block = blocks[index]
-        if block.get("type") == "tool_use" and pieces[index]:
+        fields = pieces[index]
+        for key in ("text", "thinking"):
+            if key in fields:
+                block[key] = "".join(fields[key])
+        if block.get("type") == "tool_use" and fields.get("partial_json"):
             try:
-                block["input"] = jsonfast.loads("".join(pieces[index]))
+                block["input"] = jsonfast.loads("".join(fields["partial_json"]))
             except jsonfast.JSONDecodeError:
                 block["input"] = {}
         message["content"].append(block)
     return message
+
+
+def _add_piece(block: dict[str, Any], fields: dict[str, list[str]], key: str, piece: str) -> None:
+    parts = fields.get(key)
+    if parts is None:
+        # the first piece joins the value the block started with (and the block gets the
+        # key now, so its keys keep their order)
+        block[key] = block.get(key, "") + piece
+        fields[key] = [block[key]]
+    else:
+        parts.append(piece)
 
 
 def _message(upstream_body: bytes) -> dict[str, Any]:

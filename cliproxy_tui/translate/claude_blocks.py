@@ -15,7 +15,6 @@ import binascii
 import re
 from typing import Any
 
-from .. import jsonfast
 from .common import claude_user_id, mime_from_filename, new_toolu_id, parse_data_url, stop_list
 
 DEFAULT_MAX_TOKENS = 32000
@@ -138,19 +137,6 @@ def file_block(file: Any) -> Block | None:
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         return {"type": "document", "source": {"type": "url", "url": url}}
     return None
-
-
-def object_args(raw: Any) -> dict[str, Any]:
-    """Tool-call arguments (a JSON string or an object) as an object; {} when unusable."""
-    if isinstance(raw, dict):
-        return raw
-    if isinstance(raw, str) and raw.strip():
-        try:
-            parsed = jsonfast.loads(raw)
-        except jsonfast.JSONDecodeError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
 
 
 def tool_result_content(blocks: list[Block]) -> str | list[Block]:

@@ -26,7 +26,6 @@ from .claude_blocks import (
     finish_request,
     max_tokens_of,
     media_block,
-    object_args,
     skeleton,
     stop_sequences,
     text_block,
@@ -43,6 +42,7 @@ from .common import (
     gemini_tool_config_to_claude,
     lowercase_schema_types,
     new_toolu_id,
+    object_args,
     openai_effort_to_claude_thinking,
     openai_tool_choice_to_claude,
     pick,
@@ -169,7 +169,8 @@ def openai_to_claude(model: str, body: dict[str, Any], stream: bool) -> dict[str
         choice = with_parallel_flag(_chat_tool_choice(body), body.get("parallel_tool_calls"))
         if choice is not None:
             out["tool_choice"] = choice
-    return finish_request(out, turns, openai_effort_to_claude_thinking(body.get("reasoning_effort")))
+    return finish_request(out, turns,
+                          openai_effort_to_claude_thinking(body.get("reasoning_effort")))
 
 
 # ---------------------------------------------------------------------------

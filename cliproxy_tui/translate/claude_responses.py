@@ -22,16 +22,9 @@ from .. import jsonfast
 from ..clock import Clock
 from .claude_blocks import pack_redacted, pack_signature
 from .claude_stream import ClaudeEvents, with_reasoning_estimate
-from .common import new_response_id, responses_usage, usage_from_claude
+from .common import RESPONSES_ECHO_FIELDS, new_response_id, responses_usage, usage_from_claude
 
 _dumps = jsonfast.dumps
-
-#: copied from the client's request into every response object (§4.2.1)
-ECHO_FIELDS = ("instructions", "max_output_tokens", "max_tool_calls", "model",
-               "parallel_tool_calls", "previous_response_id", "prompt_cache_key", "reasoning",
-               "safety_identifier", "service_tier", "store", "temperature", "text",
-               "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
-               "metadata")
 
 
 def response_object(client_body: dict[str, Any], model: str, resp_id: str, created: int,
@@ -42,7 +35,7 @@ def response_object(client_body: dict[str, Any], model: str, resp_id: str, creat
                            "incomplete_details": None, "instructions": None, "model": model,
                            "output": output, "parallel_tool_calls": True,
                            "tool_choice": "auto", "tools": []}
-    for key in ECHO_FIELDS:
+    for key in RESPONSES_ECHO_FIELDS:
         value = client_body.get(key)
         if value is not None:
             obj[key] = value

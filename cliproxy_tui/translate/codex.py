@@ -1,9 +1,9 @@
 """The Codex family: every client format ↔ the Codex (Responses API) upstream.
 
 Registers ``(openai, codex)``, ``(claude, codex)``, ``(gemini, codex)`` and
-``(openai-response, codex)`` (replacing the plain passthrough: the Responses client
-still gets the upstream events as they are, but the request drops what the backend
-rejects and the echoed ``instructions`` are the client's own). ``(gemini-cli, codex)``
+``(openai-response, codex)`` (nearly a passthrough: the Responses client gets the
+upstream events as they are, but the request drops what the backend rejects and the
+echoed ``instructions`` are the client's own). ``(gemini-cli, codex)``
 is the gemini pair inside the envelope (``gemini_cli``).
 
 Requests: ``codex_request*``; answers: ``codex_to_*`` (non-stream input is the
@@ -16,10 +16,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
 from .. import jsonfast
-
-# The same-format pairs must be registered before ours: our ("openai-response", "codex")
-# pair replaces the plain passthrough one, whichever module is imported first.
-from . import passthrough  # noqa: F401  (isort: skip)
 from .codex_request import codex_instructions, openai_request, responses_request
 from .codex_request_claude import claude_request
 from .codex_request_gemini import gemini_request
@@ -91,7 +87,6 @@ class ResponsesStream(CodexStream):
         if fixed is response:
             return payload
         return jsonfast.dumps({**event, "response": fixed})
-
 
     def end(self) -> list[bytes]:
         # a failure already reached the client as the upstream's own event; the server

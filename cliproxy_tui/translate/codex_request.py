@@ -17,6 +17,7 @@ from typing import Any
 from .. import jsonfast
 from .codex_names import ToolNames, declared_tool_names
 from .common import (
+    TEXT_PART_TYPES,
     openai_tool_choice_to_responses,
     parse_data_url,
     schema_without_dollar_schema,
@@ -28,7 +29,6 @@ from .common import (
 #: that does not look like one came from another upstream and would be rejected.
 ENCRYPTED_PREFIX = "gAAAAA"
 _INCLUDE = "reasoning.encrypted_content"
-_TEXT_TYPES = frozenset({"text", "input_text", "output_text"})
 
 
 def codex_instructions(model: str, client_system_text: str | None) -> str | None:
@@ -136,7 +136,7 @@ def _openai_parts(content: Any, assistant: bool) -> list[dict[str, Any]]:
         if not isinstance(part, dict):
             continue
         kind = part.get("type", "text")
-        if kind in _TEXT_TYPES or (kind == "refusal" and assistant):
+        if kind in TEXT_PART_TYPES or (kind == "refusal" and assistant):
             text = part.get("text", part.get("refusal"))
             if isinstance(text, str) and text:
                 out.append({"type": text_type, "text": text})

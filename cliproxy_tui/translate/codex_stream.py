@@ -229,19 +229,6 @@ def output_items(response: dict[str, Any]) -> list[dict[str, Any]]:
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
 
-def parse_arguments(arguments: Any) -> dict[str, Any]:
-    """Function-call arguments as an object (``{}`` when empty or not an object)."""
-    if isinstance(arguments, dict):
-        return arguments
-    if not isinstance(arguments, str) or not arguments.strip():
-        return {}
-    try:
-        value = jsonfast.loads(arguments)
-    except jsonfast.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def delta_text(event: dict[str, Any]) -> str:
     d = event.get("delta")
     return d if isinstance(d, str) else ""

@@ -22,10 +22,15 @@ from .codex_stream import (
     delta_text,
     message_texts,
     output_items,
-    parse_arguments,
     summary_texts,
 )
-from .common import claude_sse, claude_usage, codex_finish_to_claude, usage_from_codex
+from .common import (
+    claude_sse,
+    claude_usage,
+    codex_finish_to_claude,
+    object_args,
+    usage_from_codex,
+)
 
 
 class ClaudeStream(CodexStream):
@@ -214,7 +219,7 @@ def claude_message(state: CodexStream, response: dict[str, Any]) -> dict[str, An
             has_call = True
             content.append({"type": "tool_use", "id": str(item.get("call_id") or ""),
                             "name": state.tool_name(item.get("name")),
-                            "input": parse_arguments(item.get("arguments"))})
+                            "input": object_args(item.get("arguments"))})
     usage = response.get("usage")
     return {
         "id": str(response.get("id") or ""), "type": "message", "role": "assistant",

@@ -23,10 +23,14 @@ from .codex_stream import (
     delta_text,
     message_texts,
     output_items,
-    parse_arguments,
     summary_texts,
 )
-from .common import codex_finish_to_gemini, gemini_usage_metadata, usage_from_codex
+from .common import (
+    codex_finish_to_gemini,
+    gemini_usage_metadata,
+    object_args,
+    usage_from_codex,
+)
 
 _HEAD = b'{"candidates":[{"content":{"role":"model","parts":'
 
@@ -37,7 +41,7 @@ def rfc3339(unix_seconds: int) -> str:
 
 def _function_call(state: CodexStream, item: dict[str, Any]) -> dict[str, Any]:
     call: dict[str, Any] = {"name": state.tool_name(item.get("name")),
-                            "args": parse_arguments(item.get("arguments"))}
+                            "args": object_args(item.get("arguments"))}
     if isinstance(item.get("call_id"), str) and item["call_id"]:
         call["id"] = item["call_id"]
     return {"functionCall": call}

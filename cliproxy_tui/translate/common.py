@@ -9,10 +9,11 @@ mapping decision is made once:
 - §1.3 tool_choice maps, §1.4 finish / stop reasons;
 - §1.5 usage: ``Usage`` (neutral counts) parsed from each upstream's usage object and
   rendered into each client's usage shape;
-- §1.6 identifiers, §1.7 token-count bodies;
+- §1.6 identifiers, §1.7 token-count bodies, §4.2.1 the fields Responses objects echo;
 - SSE line helpers (upstream lines in, client payloads out);
-- content helpers: data URLs, text of OpenAI content, tool-result text (§9 #29), MIME
-  types by file extension, JSON-schema cleaning for Gemini and Codex.
+- content helpers: data URLs, text of OpenAI content, tool-result text (§9 #29), tool-call
+  arguments as an object, MIME types by file extension, JSON-schema cleaning for Gemini
+  and Codex.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from typing import Any
 from .. import jsonfast
 from .common_content import (  # noqa: F401  (re-exported: import helpers from here)
     MIME_BY_EXTENSION,
+    TEXT_PART_TYPES,
     clean_schema_for_gemini,
     data_url,
     gemini_declaration_schema,
     lowercase_schema_types,
     mime_from_filename,
+    object_args,
     parse_data_url,
     pick,
     schema_without_dollar_schema,
@@ -180,6 +183,19 @@ def claude_user_id(translator: str) -> str:
     return value
 
 # ---------------------------------------------------------------------------
+# §4.2.1 Responses echo fields
+# ---------------------------------------------------------------------------
+
+#: request fields a Responses ``response`` object repeats from the client's own request
+#: (§4.2.1, §9 #6)
+RESPONSES_ECHO_FIELDS = ("instructions", "max_output_tokens", "max_tool_calls", "model",
+                         "parallel_tool_calls", "previous_response_id", "prompt_cache_key",
+                         "reasoning", "safety_identifier", "service_tier", "store",
+                         "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p",
+                         "truncation", "user", "metadata")
+
+
+# ---------------------------------------------------------------------------
 # SSE helpers
 # ---------------------------------------------------------------------------
 
@@ -211,13 +227,6 @@ def is_done(line: bytes) -> bool:
     if line.startswith(b"data:"):
         line = line[5:]
     return line.strip() == b"[DONE]"
-
-
-def event_name(line: bytes) -> str | None:
-    """``X`` of an ``event: X`` line, else None."""
-    if not line.startswith(b"event:"):
-        return None
-    return line[6:].strip().decode("utf-8", "replace")
 
 
 def data_payloads(lines: list[bytes]) -> list[bytes]:

@@ -1,4 +1,5 @@
-"""Content helpers: data URLs, text of parts, tool-result text, MIME types, schemas.
+"""Content helpers: data URLs, text of parts, tool-result text, tool-call arguments,
+MIME types, schemas.
 
 Import them through ``translate.common``.
 """
@@ -31,7 +32,8 @@ def parse_data_url(url: Any) -> tuple[str, str] | None:
     return (params[0].strip() or "application/octet-stream"), data
 
 
-_TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text"})
+#: the part types of Chat / Responses content that carry text
+TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text"})
 
 
 def text_of_openai_content(content: Any, sep: str = "") -> str:
@@ -50,7 +52,7 @@ def text_of_openai_content(content: Any, sep: str = "") -> str:
     for part in content:
         if isinstance(part, str):
             texts.append(part)
-        elif isinstance(part, dict) and part.get("type", "text") in _TEXT_PART_TYPES:
+        elif isinstance(part, dict) and part.get("type", "text") in TEXT_PART_TYPES:
             text = part.get("text")
             if isinstance(text, str):
                 texts.append(text)
@@ -77,12 +79,27 @@ def tool_result_text(content: Any) -> str:
     for block in content:
         if isinstance(block, str):
             pieces.append(block)
-        elif isinstance(block, dict) and block.get("type") in _TEXT_PART_TYPES \
+        elif isinstance(block, dict) and block.get("type") in TEXT_PART_TYPES \
                 and isinstance(block.get("text"), str):
             pieces.append(block["text"])
         else:
             pieces.append(jsonfast.dumps_str(block))
     return "\n".join(pieces)
+
+
+def object_args(raw: Any) -> dict[str, Any]:
+    """Tool-call arguments (a JSON string or an object) as an object; ``{}`` when empty,
+    unparseable or not an object. (``openai_chunks.parse_arguments`` also repairs
+    pseudo-JSON that some OpenAI-compatible models write.)"""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str) and raw.strip():
+        try:
+            parsed = jsonfast.loads(raw)
+        except jsonfast.JSONDecodeError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
 
 
 def stop_list(stop: Any) -> list[str]:

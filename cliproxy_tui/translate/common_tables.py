@@ -193,6 +193,13 @@ def _choice_name(choice: dict[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
+def _forced_function(choice: Any) -> str:
+    """The name a Chat / Responses ``{"type":"function", …}`` choice forces, else ""."""
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        return _choice_name(choice)
+    return ""
+
+
 def openai_tool_choice_to_claude(choice: Any) -> dict[str, Any] | None:
     """Chat or Responses ``tool_choice`` → Claude ``tool_choice`` (None = omit).
 
@@ -207,11 +214,8 @@ def openai_tool_choice_to_claude(choice: Any) -> dict[str, Any] | None:
         return {"type": "any"}
     if choice == "none":
         return {"type": "none"}
-    if isinstance(choice, dict) and choice.get("type") == "function":
-        name = _choice_name(choice)
-        if name:
-            return {"type": "tool", "name": name}
-    return None
+    name = _forced_function(choice)
+    return {"type": "tool", "name": name} if name else None
 
 
 responses_tool_choice_to_claude = openai_tool_choice_to_claude
@@ -293,22 +297,16 @@ def openai_tool_choice_to_responses(choice: Any) -> Any:
     """Chat ``tool_choice`` → Responses/Codex ``tool_choice`` (None = not set)."""
     if isinstance(choice, str):
         return choice
-    if isinstance(choice, dict) and choice.get("type") == "function":
-        name = _choice_name(choice)
-        if name:
-            return {"type": "function", "name": name}
-    return None
+    name = _forced_function(choice)
+    return {"type": "function", "name": name} if name else None
 
 
 def responses_tool_choice_to_openai(choice: Any) -> Any:
     """Responses ``tool_choice`` → Chat ``tool_choice`` (objects stay objects)."""
     if isinstance(choice, str):
         return choice
-    if isinstance(choice, dict) and choice.get("type") == "function":
-        name = _choice_name(choice)
-        if name:
-            return {"type": "function", "function": {"name": name}}
-    return None
+    name = _forced_function(choice)
+    return {"type": "function", "function": {"name": name}} if name else None
 
 
 def openai_tool_choice_to_gemini(choice: Any) -> dict[str, Any] | None:

@@ -1,13 +1,14 @@
 """Gemini family pairs: every client format into a Gemini upstream and back.
 
 Registered pairs: (openai, gemini), (openai-response, gemini), (claude, gemini) and
-(gemini, gemini), the last replacing the plain passthrough with one that normalises
-the request (§2.4, done here). Requests are built in ``gemini_request`` and
-``gemini_request_claude``; Claude answers in ``gemini_stream``, Responses answers in
-``gemini_responses``, Chat Completions answers here (§4.1).
+(gemini, gemini), the last one normalising the request (§2.4, done here). Requests are
+built in ``gemini_request`` and ``gemini_request_claude``; Claude answers in
+``gemini_stream``, Responses answers in ``gemini_responses``, Chat Completions answers
+here (§4.1).
 
-The response side also accepts Cloud Code units (``{"response": …}``), so the
-gemini-cli pairs can reuse these classes with ``upstream="gemini-cli"``.
+The response side also accepts Cloud Code units (``{"response": …}``); the gemini-cli
+pairs of ``gemini_cli`` run these ones inside the envelope, handing the units of a
+stream over already parsed (``stream_units``).
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ from .registry import StreamState, register_pair
 
 
 class _ChatState(StreamState):
-    __slots__ = ("chunk_id", "created", "last_meta", "last_usage", "saw_tool", "tool_index")
+    __slots__ = ("chunk_id", "create_time", "created", "last_meta", "last_usage", "saw_tool",
+                 "tool_index")
 
     def __init__(self, model: str, client_body: dict[str, Any]) -> None:
         super().__init__(model, client_body)
         self.created = 0
+        # every chunk repeats the same createTime; it is parsed (strptime, the costliest
+        # step of a chunk) only when it changes
+        self.create_time: Any = None
         self.tool_index = 0
         self.saw_tool = False
         self.chunk_id = ""
@@ -109,9 +114,12 @@ def _chat_head(state: _ChatState, unit: dict[str, Any]) -> tuple[str, int, str]:
         state.chunk_id = rid
     elif not state.chunk_id:
         state.chunk_id = new_chat_completion_id()
-    created = unix_seconds(unit.get("createTime"))
-    if created is not None:
-        state.created = created
+    stamp = unit.get("createTime")
+    if stamp != state.create_time:
+        state.create_time = stamp
+        created = unix_seconds(stamp)
+        if created is not None:
+            state.created = created
     version = unit.get("modelVersion")
     return state.chunk_id, state.created, version if isinstance(version, str) and version \
         else state.model
@@ -271,9 +279,6 @@ class _FromGemini:
     client = ""
     upstream = "gemini"
 
-    def __init__(self, upstream: str = "gemini") -> None:
-        self.upstream = upstream
-
     def new_stream(self, model: str, client_body: dict[str, Any]) -> StreamState:
         return StreamState(model, client_body)
 
@@ -303,8 +308,13 @@ class _MachineOverGemini(_FromGemini, abc.ABC):
         return state
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        machine: _Machine = state.data
         units, done = parse_units(lines)
+        return self.stream_units(state, units, done)
+
+    def stream_units(self, state: StreamState, units: list[dict[str, Any]],
+                     done: bool) -> list[bytes]:
+        """``stream_lines`` for units parsed already (``gemini_cli`` unwraps its own)."""
+        machine: _Machine = state.data
         for unit in units:
             machine.feed(unit)
         if done:
@@ -327,9 +337,15 @@ class OpenAIChatOverGemini(_FromGemini):
         return _ChatState(model, client_body)
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
+        units, done = parse_units(lines)
+        return self.stream_units(state, units, done)
+
+    def stream_units(self, state: StreamState, units: list[dict[str, Any]],
+                     done: bool) -> list[bytes]:
+        """``stream_lines`` for units parsed already (``gemini_cli`` unwraps its own)."""
         assert isinstance(state, _ChatState)
         out = []
-        for unit in parse_units(lines)[0]:
+        for unit in units:
             chunk = gemini_unit_to_chat_chunk(state, unit)
             if chunk is not None:
                 out.append(jsonfast.dumps(chunk))

@@ -5,7 +5,8 @@ Cloud Code speaks Gemini inside an envelope: requests ``{"model","project","requ
 translates to or from ``gemini-cli`` itself:
 
 - ``(C, "gemini-cli")`` runs the ``(C, "gemini")`` pair and wraps its request / unwraps
-  every upstream unit before handing it to that pair;
+  every upstream unit before handing it to that pair (parsed, to a pair that takes
+  units through ``stream_units``; as ``data:`` lines otherwise);
 - ``("gemini-cli", U)`` unwraps the client's envelope, runs the ``("gemini", U)`` pair and
   wraps every output as ``{"response": …}``;
 - ``("gemini-cli", "gemini-cli")`` passes through.
@@ -21,6 +22,7 @@ from typing import Any
 from .. import jsonfast
 from ..errors import NotImplementedRouteError
 from .common import data_payload, data_payloads
+from .gemini_stream import parse_units, unwrap_unit
 from .registry import Pair, StreamState, get_pair, register_pair
 
 CLI = "gemini-cli"
@@ -213,6 +215,18 @@ def _inner(unit: Any) -> Any:
     return None
 
 
+def _inner_unit(unit: dict[str, Any]) -> dict[str, Any] | None:
+    inner = _inner(unit)
+    return None if inner is None else unwrap_unit(inner)
+
+
+def unwrap_units(lines: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
+    """``parse_units(unwrap_lines(lines))``, without serialising every unit only to parse
+    it again: the units and whether ``[DONE]`` was seen, for a base pair that reads
+    Gemini units (``stream_units``)."""
+    return parse_units(lines, _inner_unit)
+
+
 def unwrap_body(body: bytes) -> bytes:
     """A whole envelope answer → the Gemini answer (the body itself if not wrapped)."""
     try:
@@ -272,7 +286,11 @@ class ToCloudCode:
         return self._pair().response(state, unwrap_body(upstream_body))
 
     def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        return self._pair().stream_lines(state, unwrap_lines(lines))
+        pair = self._pair()
+        stream_units = getattr(pair, "stream_units", None)
+        if stream_units is not None:
+            return stream_units(state, *unwrap_units(lines))
+        return pair.stream_lines(state, unwrap_lines(lines))
 
     def stream_end(self, state: StreamState) -> list[bytes]:
         return self._pair().stream_end(state)

@@ -26,8 +26,10 @@ from typing import Any
 
 from .. import jsonfast
 from .common import (
+    TEXT_PART_TYPES,
     clean_schema_for_gemini,
     mime_from_filename,
+    object_args,
     openai_effort_to_gemini_thinking,
     openai_tool_choice_to_gemini,
     parse_data_url,
@@ -38,7 +40,6 @@ from .common import (
 
 _EMPTY_OBJECT_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 _SYSTEM_ROLES = frozenset({"system", "developer"})
-_TEXT_TYPES = frozenset({"text", "input_text", "output_text"})
 
 
 # ---------------------------------------------------------------------------
@@ -72,20 +73,6 @@ def function_declaration(name: Any, description: Any,
     decl["parametersJsonSchema"] = (clean_schema_for_gemini(schema) if isinstance(schema, dict)
                                     and schema else _EMPTY_OBJECT_SCHEMA)
     return decl
-
-
-def _json_args(arguments: Any) -> dict[str, Any]:
-    """Tool-call arguments as the object Gemini wants (``{}`` when empty or invalid)."""
-    if isinstance(arguments, dict):
-        return arguments
-    if isinstance(arguments, str) and arguments.strip():
-        try:
-            value = jsonfast.loads(arguments)
-        except jsonfast.JSONDecodeError:
-            return {}
-        if isinstance(value, dict):
-            return value
-    return {}
 
 
 def inline_part(mime: str, data: str) -> dict[str, Any]:
@@ -188,7 +175,7 @@ def _openai_parts(content: Any) -> list[dict[str, Any]]:
             continue
         kind = item.get("type", "text")
         part: dict[str, Any] | None = None
-        if kind in _TEXT_TYPES:
+        if kind in TEXT_PART_TYPES:
             text = item.get("text")
             if isinstance(text, str) and text:
                 part = {"text": text}
@@ -296,7 +283,7 @@ def _openai_assistant(msg: dict[str, Any], results: dict[str, Any],
         name = fn.get("name")
         if not isinstance(name, str) or not name:
             continue
-        parts.append({"functionCall": {"name": name, "args": _json_args(fn.get("arguments"))}})
+        parts.append({"functionCall": {"name": name, "args": object_args(fn.get("arguments"))}})
         call_id = call.get("id")
         result = results.get(call_id) if isinstance(call_id, str) else None
         responses.append({"functionResponse": {
@@ -323,7 +310,7 @@ def _responses_parts(content: Any) -> list[dict[str, Any]]:
             continue
         kind = item.get("type", "input_text")
         part: dict[str, Any] | None = None
-        if kind in _TEXT_TYPES:
+        if kind in TEXT_PART_TYPES:
             text = item.get("text")
             if isinstance(text, str) and text:
                 part = {"text": text}
@@ -409,7 +396,7 @@ def responses_to_gemini(model: str, body: dict[str, Any]) -> dict[str, Any]:
             if isinstance(call_id, str):
                 names[call_id] = name
             contents.add("model", "model", [{"functionCall": {
-                "name": name, "args": _json_args(item.get("arguments"))}}])
+                "name": name, "args": object_args(item.get("arguments"))}}])
         elif kind == "function_call_output":
             call_id = item.get("call_id")
             name = names.get(call_id, "unknown") if isinstance(call_id, str) else "unknown"

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import jsonfast
 from .common import (
+    RESPONSES_ECHO_FIELDS,
     gemini_usage_to_responses,
     nanos_call_id,
     new_response_id,
@@ -29,13 +30,6 @@ from .gemini_stream import (
     signature,
     unix_seconds,
 )
-
-#: §4.2.1, read from the client's own request (§9 #6)
-ECHO_FIELDS = ("instructions", "max_output_tokens", "max_tool_calls", "model",
-               "parallel_tool_calls", "previous_response_id", "prompt_cache_key", "reasoning",
-               "safety_identifier", "service_tier", "store", "temperature", "text",
-               "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user", "metadata")
-
 
 class _Item:
     __slots__ = (
@@ -99,7 +93,8 @@ class ResponsesFromGemini(GeminiUnitMachine):
         super().__init__()
         self.collect = collect
         self.seq = 0
-        self.echo = {k: client_body[k] for k in ECHO_FIELDS if client_body.get(k) is not None}
+        self.echo = {k: client_body[k] for k in RESPONSES_ECHO_FIELDS
+                     if client_body.get(k) is not None}
         self.resp_id = ""
         self.raw_id = ""
         self.created_at = 0
@@ -272,4 +267,4 @@ def gemini_to_response_object(body: bytes, model: str,
     return machine.response("completed")
 
 
-__all__ = ["ECHO_FIELDS", "ResponsesFromGemini", "gemini_to_response_object"]
+__all__ = ["ResponsesFromGemini", "gemini_to_response_object"]

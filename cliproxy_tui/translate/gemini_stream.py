@@ -17,20 +17,19 @@ as the reasoning item's ``encrypted_content``.
 from __future__ import annotations
 
 import abc
-
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from .. import jsonfast
 from .common import (
     claude_sse,
-    claude_usage,
     data_payload,
     gemini_finish_to_claude,
+    gemini_usage_to_claude,
     is_done,
     new_message_id,
     tool_call_id_from_name,
-    usage_from_gemini,
 )
 
 # ---------------------------------------------------------------------------
@@ -38,16 +37,21 @@ from .common import (
 # ---------------------------------------------------------------------------
 
 
-def _unwrap(obj: dict[str, Any]) -> dict[str, Any]:
-    # Cloud Code (gemini-cli) units wrap the Gemini response as {"response": …}
+def unwrap_unit(obj: dict[str, Any]) -> dict[str, Any]:
+    """The Gemini response in a unit: Cloud Code (gemini-cli) wraps it as ``{"response": …}``."""
     inner = obj.get("response")
     if isinstance(inner, dict) and "candidates" not in obj:
         return inner
     return obj
 
 
-def parse_units(lines: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
-    """Gemini response objects carried by SSE ``lines``, and whether ``[DONE]`` was seen."""
+def parse_units(lines: list[bytes],
+                unwrap: Callable[[dict[str, Any]], dict[str, Any] | None] = unwrap_unit,
+                ) -> tuple[list[dict[str, Any]], bool]:
+    """Gemini response objects carried by SSE ``lines``, and whether ``[DONE]`` was seen.
+
+    Every object goes through ``unwrap``, which may also drop it by returning None.
+    """
     units: list[dict[str, Any]] = []
     done = False
     for line in lines:
@@ -63,9 +67,15 @@ def parse_units(lines: list[bytes]) -> tuple[list[dict[str, Any]], bool]:
         except jsonfast.JSONDecodeError:
             continue
         if isinstance(obj, dict):
-            units.append(_unwrap(obj))
+            unit = unwrap(obj)
+            if unit is not None:
+                units.append(unit)
         elif isinstance(obj, list):
-            units.extend(_unwrap(o) for o in obj if isinstance(o, dict))
+            for item in obj:
+                if isinstance(item, dict):
+                    unit = unwrap(item)
+                    if unit is not None:
+                        units.append(unit)
     return units, done
 
 
@@ -78,7 +88,7 @@ def parse_body(body: bytes) -> dict[str, Any]:
     if isinstance(obj, list):
         # a stream folded into a JSON array (alt=json): keep the last element's shape
         obj = next((o for o in reversed(obj) if isinstance(o, dict)), {})
-    return _unwrap(obj) if isinstance(obj, dict) else {}
+    return unwrap_unit(obj) if isinstance(obj, dict) else {}
 
 
 def candidate(unit: dict[str, Any]) -> dict[str, Any] | None:
@@ -156,7 +166,12 @@ def unix_seconds(stamp: Any) -> int | None:
 # → Claude (§4.3, §9 #14, #21, #22)
 # ---------------------------------------------------------------------------
 
-_TEXT_DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+_DELTA_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+#: what follows the index in a delta event, up to the JSON value
+_TEXT_DELTA = b',"delta":{"type":"text_delta","text":'
+_THINKING_DELTA = b',"delta":{"type":"thinking_delta","thinking":'
+_SIGNATURE_DELTA = b',"delta":{"type":"signature_delta","signature":'
+_JSON_DELTA = b',"delta":{"type":"input_json_delta","partial_json":'
 
 
 class GeminiUnitMachine(abc.ABC):
@@ -246,7 +261,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
             self.msg_model = version
         if self.collect:
             return
-        usage = claude_usage(usage_from_gemini(usage_meta(unit)))
+        usage = gemini_usage_to_claude(usage_meta(unit))
         usage["output_tokens"] = 0
         self.out.append(claude_sse("message_start", {"type": "message_start", "message": {
             "id": self.msg_id, "type": "message", "role": "assistant", "content": [],
@@ -277,14 +292,13 @@ class ClaudeFromGemini(GeminiUnitMachine):
                 "type": "content_block_stop", "index": self.index}))
         self.kind = ""
 
-    def _delta(self, delta_type: str, key: str, value: str) -> None:
+    def _delta(self, kind: bytes, value: str) -> None:
+        """A delta event; ``kind`` is one of the ``_*_DELTA`` byte templates."""
         if self.collect:
             self.pieces.append(value)
             return
-        self.out.append(b"".join((
-            _TEXT_DELTA_HEAD, str(self.index).encode(), b',"delta":{"type":"',
-            delta_type.encode(), b'","', key.encode(), b'":', jsonfast.dumps(value),
-            b"}}\n\n")))
+        self.out.append(b"".join((_DELTA_HEAD, b"%d" % self.index, kind, jsonfast.dumps(value),
+                                  b"}}\n\n")))
 
     def _sign(self, sig: str) -> None:
         if self.kind != "thinking" or self.signed:
@@ -293,7 +307,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
         if self.collect:
             self.blocks[-1]["signature"] = sig
         else:
-            self._delta("signature_delta", "signature", sig)
+            self._delta(_SIGNATURE_DELTA, sig)
 
     # -- input ---------------------------------------------------------------------
 
@@ -304,7 +318,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
             if isinstance(text, str) and text:
                 if self.kind != "thinking" or self.signed:
                     self._open("thinking", {"type": "thinking", "thinking": "", "signature": ""})
-                self._delta("thinking_delta", "thinking", text)
+                self._delta(_THINKING_DELTA, text)
             if sig:
                 self._sign(sig)
             return
@@ -314,7 +328,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
             if text:
                 if self.kind != "text":
                     self._open("text", {"type": "text", "text": ""})
-                self._delta("text_delta", "text", text)
+                self._delta(_TEXT_DELTA, text)
             return
         fc = function_call(part)
         if fc is None:
@@ -330,7 +344,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
             return
         self._open("tool_use", block)
         if isinstance(args, dict) and args:
-            self._delta("input_json_delta", "partial_json", jsonfast.dumps_str(args))
+            self._delta(_JSON_DELTA, jsonfast.dumps_str(args))
 
     def _finish(self, reason: str) -> None:
         self.finished = True
@@ -341,7 +355,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
             "type": "message_delta",
             "delta": {"stop_reason": gemini_finish_to_claude(reason, self.saw_tool),
                       "stop_sequence": None},
-            "usage": claude_usage(usage_from_gemini(self.meta))}))
+            "usage": gemini_usage_to_claude(self.meta)}))
 
     def end(self) -> None:
         """Everything still owed once the upstream ended (idempotent)."""
@@ -360,7 +374,7 @@ class ClaudeFromGemini(GeminiUnitMachine):
         return {"id": self.msg_id, "type": "message", "role": "assistant",
                 "model": self.msg_model, "content": self.blocks,
                 "stop_reason": gemini_finish_to_claude(reason, self.saw_tool),
-                "stop_sequence": None, "usage": claude_usage(usage_from_gemini(self.meta))}
+                "stop_sequence": None, "usage": gemini_usage_to_claude(self.meta)}
 
 
 def gemini_to_claude_message(body: bytes, model: str) -> dict[str, Any]:
@@ -384,5 +398,6 @@ __all__ = [
     "parts_of",
     "signature",
     "unix_seconds",
+    "unwrap_unit",
     "usage_meta",
 ]

@@ -110,6 +110,17 @@ def first_choice(chunk: dict[str, Any]) -> dict[str, Any] | None:
     return choice if isinstance(choice, dict) else None
 
 
+def completion_message(body: bytes) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A whole chat completion: the object, its first choice and that choice's message
+    (``{}`` for each one that is missing or no object)."""
+    obj = jsonfast.loads(body)
+    if not isinstance(obj, dict):
+        obj = {}
+    choice = first_choice(obj) or {}
+    message = choice.get("message")
+    return obj, choice, message if isinstance(message, dict) else {}
+
+
 def reasoning_text(delta: dict[str, Any]) -> str:
     """Reasoning text of a delta or message (§9 #33).
 

@@ -36,7 +36,7 @@ from .openai_chunks import (
     DONE,
     ChunkStream,
     ToolSlot,
-    first_choice,
+    completion_message,
     parse_arguments,
     parse_line,
     reasoning_text,
@@ -52,7 +52,8 @@ _MSG_START_MODEL = b',"model":'
 _MSG_START_END = (b',"role":"assistant","stop_reason":null,"stop_sequence":null,'
                   b'"type":"message","usage":{"input_tokens":0,"output_tokens":0}},'
                   b'"type":"message_start"}\n\n')
-_START_TEXT = b'event: content_block_start\ndata: {"content_block":{"text":"","type":"text"},"index":'
+_START_TEXT = (b'event: content_block_start\ndata: {"content_block":{"text":"","type":"text"},'
+               b'"index":')
 _START_THINKING = (b'event: content_block_start\ndata: {"content_block":{"signature":"",'
                    b'"thinking":"","type":"thinking"},"index":')
 _START_TOOL = b'event: content_block_start\ndata: {"content_block":{"id":'
@@ -284,13 +285,7 @@ def end_claude_stream(st: ClaudeStream) -> list[bytes]:
 
 def completion_to_claude(st: ClaudeStream, body: bytes) -> bytes:
     """A chat completion → a Claude ``Message``."""
-    obj = jsonfast.loads(body)
-    if not isinstance(obj, dict):
-        obj = {}
-    choice = first_choice(obj) or {}
-    message = choice.get("message")
-    if not isinstance(message, dict):
-        message = {}
+    obj, choice, message = completion_message(body)
     content: list[dict[str, Any]] = []
     thought = reasoning_text(message)
     if thought:

@@ -23,6 +23,7 @@ from .openai_chunks import (
     DONE,
     ChunkStream,
     ToolSlot,
+    completion_message,
     first_choice,
     iter_chunks,
     parse_arguments,
@@ -176,13 +177,8 @@ def end_gemini_stream(st: GeminiStream) -> list[bytes]:
 
 def completion_to_gemini(st: GeminiStream, body: bytes) -> bytes:
     """A chat completion → a Gemini ``GenerateContentResponse``."""
-    obj = jsonfast.loads(body)
-    if not isinstance(obj, dict):
-        obj = {}
+    obj, choice, message = completion_message(body)
     _remember_ids(st, obj)
-    choice = first_choice(obj) or {}
-    message = choice.get("message")
-    message = message if isinstance(message, dict) else {}
     parts = _content_parts(message)
     for call in message.get("tool_calls") or ():
         if not isinstance(call, dict) or call.get("type", "function") != "function":

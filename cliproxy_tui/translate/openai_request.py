@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import jsonfast
 from .common import (
+    TEXT_PART_TYPES,
     claude_tool_choice_to_openai,
     data_url,
     gemini_declaration_schema,
@@ -175,8 +176,6 @@ def claude_to_chat(model: str, body: dict[str, Any], stream: bool) -> dict[str, 
 
 # -- openai-response → openai ----------------------------------------------------------
 
-_TEXT_TYPES = frozenset({"input_text", "output_text", "text"})
-
 
 def _responses_content(content: Any, role: str) -> Any:
     """Responses message content → Chat content: a string, or parts when media is present."""
@@ -191,7 +190,7 @@ def _responses_content(content: Any, role: str) -> Any:
         if not isinstance(part, dict):
             continue
         kind = part.get("type", "input_text")
-        if kind in _TEXT_TYPES:
+        if kind in TEXT_PART_TYPES:
             text = part.get("text")
             if isinstance(text, str):
                 texts.append(text)

@@ -20,11 +20,18 @@ import time
 from typing import Any
 
 from .. import jsonfast
-from .common import new_call_id, new_response_id, responses_usage, usage_from_openai
+from .common import (
+    RESPONSES_ECHO_FIELDS,
+    new_call_id,
+    new_response_id,
+    responses_usage,
+    usage_from_openai,
+)
 from .openai_chunks import (
     DONE,
     ChunkStream,
     ToolSlot,
+    completion_message,
     first_choice,
     iter_chunks,
     reasoning_text,
@@ -33,10 +40,8 @@ from .openai_chunks import (
 
 _dumps = jsonfast.dumps
 
-_ECHO = ("instructions", "max_output_tokens", "max_tool_calls", "parallel_tool_calls",
-         "previous_response_id", "prompt_cache_key", "reasoning", "safety_identifier",
-         "service_tier", "store", "temperature", "text", "tool_choice", "tools",
-         "top_logprobs", "top_p", "truncation", "user", "metadata")
+# ``model`` is echoed with a fallback to the routed model, see ``echo_fields``
+_ECHO = tuple(k for k in RESPONSES_ECHO_FIELDS if k != "model")
 
 
 def echo_fields(client_body: dict[str, Any], model: str) -> dict[str, Any]:
@@ -302,16 +307,11 @@ def end_responses_stream(st: ResponsesStream) -> list[bytes]:
 
 def completion_to_responses(st: ResponsesStream, body: bytes) -> bytes:
     """A chat completion → a Responses ``Response`` object."""
-    obj = jsonfast.loads(body)
-    if not isinstance(obj, dict):
-        obj = {}
+    obj, choice, message = completion_message(body)
     chat_id = obj.get("id")
     resp_id = chat_id if isinstance(chat_id, str) and chat_id else new_response_id()
     created = obj.get("created")
     created = created if isinstance(created, int) else int(time.time())
-    choice = first_choice(obj) or {}
-    message = choice.get("message")
-    message = message if isinstance(message, dict) else {}
     output: list[dict[str, Any]] = []
     thought = reasoning_text(message)
     if thought:

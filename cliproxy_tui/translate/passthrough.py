@@ -1,7 +1,9 @@
 """Same-format pairs: the body passes through; only SSE framing is normalised.
 
-openai → openai (OpenAI-compatible upstreams), claude → claude, gemini → gemini, and
-openai-response → codex (the Codex backend speaks the Responses API).
+openai → openai (OpenAI-compatible upstreams) and claude → claude. The other
+same-API pairs have work to do and live with their family: gemini → gemini normalises
+the request (``gemini``), openai-response → codex drops what the backend rejects
+(``codex``).
 """
 
 from __future__ import annotations
@@ -81,28 +83,5 @@ def _is_usage_only(payload: bytes) -> bool:
     return b'"choices":[]' in compact
 
 
-class _Gemini(_Identity):
-    """Gemini SSE (``alt`` empty) is re-framed by the server as ``data: …``."""
-
-    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        if state.data == "raw":
-            return [line + b"\n" for line in lines]
-        out = []
-        for line in lines:
-            payload = _data_payload(line)
-            if payload is not None:
-                out.append(payload)
-        return out
-
-
-class _Responses(_Identity):
-    """Responses events go out as single ``event:`` / ``data:`` items; the server frames them."""
-
-    def stream_lines(self, state: StreamState, lines: list[bytes]) -> list[bytes]:
-        return [line for line in lines if line.startswith((b"event:", b"data:"))]
-
-
 register_pair(_OpenAIChat("openai", "openai"))
 register_pair(_Identity("claude", "claude"))
-register_pair(_Gemini("gemini", "gemini"))
-register_pair(_Responses("openai-response", "codex"))

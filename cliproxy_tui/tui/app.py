@@ -36,7 +36,6 @@ from .widgets.logs import LogsPanel
 from .widgets.models import ModelsPanel
 from .widgets.usage import SPARK_MINUTES, UsagePanel, UsageSummary
 
-TABS = ("credentials", "models", "usage", "logs")
 PanelT = TypeVar("PanelT", bound=Widget)
 
 
@@ -79,7 +78,7 @@ class DashboardApp(App[int]):
         self._model = DashboardModel()
         self._buffer = EventBuffer(self._wake)
         self._unsubscribe: Callable[[], None] | None = None
-        self._widgets: dict[str, Widget] = {}
+        self._widgets: dict[type[Widget], Widget] = {}
         self._pacer = Pacer(refresh_interval)
         self._history_shown = False
         #: time of the first record shown live (a late usage history goes before it)
@@ -109,28 +108,28 @@ class DashboardApp(App[int]):
     # panels are looked up once: timers may still fire while the app tears the screen down
     @property
     def credentials_panel(self) -> CredentialsPanel:
-        return self._panel("credentials_panel", CredentialsPanel)
+        return self._panel(CredentialsPanel)
 
     @property
     def models_panel(self) -> ModelsPanel:
-        return self._panel("models_panel", ModelsPanel)
+        return self._panel(ModelsPanel)
 
     @property
     def usage_panel(self) -> UsagePanel:
-        return self._panel("usage_panel", UsagePanel)
+        return self._panel(UsagePanel)
 
     @property
     def logs_panel(self) -> LogsPanel:
-        return self._panel("logs_panel", LogsPanel)
+        return self._panel(LogsPanel)
 
     @property
     def header(self) -> StatusHeader:
-        return self._panel("header", StatusHeader)
+        return self._panel(StatusHeader)
 
-    def _panel(self, name: str, kind: type[PanelT]) -> PanelT:
-        found = self._widgets.get(name)
+    def _panel(self, kind: type[PanelT]) -> PanelT:
+        found = self._widgets.get(kind)
         if found is None:
-            found = self._widgets[name] = self.query_one(kind)
+            found = self._widgets[kind] = self.query_one(kind)
         assert isinstance(found, kind)
         return found
 
@@ -339,6 +338,11 @@ class DashboardApp(App[int]):
             panel.shown = name == tab
 
     def _focus_tab(self, tab: str) -> None:
+        focused = self.focused
+        if focused is not None and any(node.id == tab for node in focused.ancestors):
+            # already inside the tab (a palette command that switched to it and focused
+            # its filter box): the tab switch arriving after it must not take that away
+            return
         target = {"credentials": "#cred-table", "models": "#model-table",
                   "usage": "#feed-log", "logs": "#log-view"}.get(tab)
         if target:

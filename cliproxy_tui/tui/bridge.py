@@ -156,13 +156,17 @@ class EventBuffer:
 
     def drain(self) -> Batch:
         with self._lock:
+            # only swap the buffers under the lock: the proxy thread waits on it, so the
+            # copying (up to ``max_logs`` lines) happens after it is released
+            requests, logs, log_count = self._requests, self._logs, self._log_count
             batch = Batch(
                 credentials=self._credentials, removed=self._removed, models=self._models,
-                requests=list(self._requests), request_count=self._request_count,
-                logs=list(self._logs), logs_dropped=self._log_count - len(self._logs),
-                reloads=self._reloads, state=self._state,
+                request_count=self._request_count, reloads=self._reloads, state=self._state,
                 history_loaded=self._history_loaded)
             self._reset()
             self._signalled = False
+        batch.requests = list(requests)
+        batch.logs = list(logs)
+        batch.logs_dropped = log_count - len(logs)
         return batch
 

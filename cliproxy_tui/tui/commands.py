@@ -34,6 +34,10 @@ def reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _failed(action: str, label: str, exc: BaseException) -> str:
+    return f"Could not {action.replace('_', ' ')} {label}: {reason(exc)}"
+
+
 class ServiceCommands:
     def __init__(self, app: App[Any], service: DashboardService,
                  on_credential: Callable[[CredentialView], None]) -> None:
@@ -99,22 +103,19 @@ class ServiceCommands:
 
     def _run(self, action: str, label: str, start: Callable[[], concurrent.futures.Future],
              quiet: bool = False) -> None:
-        what = action.replace("_", " ")
         try:
             future = start()
         except Exception as exc:  # noqa: BLE001 - a command that cannot be sent is reported
-            self._app.notify(f"Could not {what} {label}: {reason(exc)}", severity="error")
+            self._app.notify(_failed(action, label, exc), severity="error")
             return
-        self._app.run_worker(self._finish(what, action, label, future, quiet),
-                             group="commands")
+        self._app.run_worker(self._finish(action, label, future, quiet), group="commands")
 
-    async def _finish(self, what: str, action: str, label: str,
-                      future: concurrent.futures.Future, quiet: bool) -> None:
+    async def _finish(self, action: str, label: str, future: concurrent.futures.Future,
+                      quiet: bool) -> None:
         try:
             result = await asyncio.wrap_future(future)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
-            self._app.notify(f"Could not {what} {label}: {reason(exc)}", severity="error",
-                             timeout=8)
+            self._app.notify(_failed(action, label, exc), severity="error", timeout=8)
             return
         if not self._app.is_running:
             return

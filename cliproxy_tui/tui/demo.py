@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ..events import CredentialChanged, EventHub, LogLine, RequestFinished
+from ..events import CredentialChanged, EventHub, LogLine
 from ..usage import Counts, UsageRecord, UsageTotals
 from ..views import CredentialView, ModelCooldownView, ModelView, ServiceSnapshot
 
@@ -245,11 +245,6 @@ class DemoService:
         fut: concurrent.futures.Future = concurrent.futures.Future()
         fut.set_result(True)
         return fut
-
-    def finish_request(self, record: UsageRecord) -> None:
-        """Pretend a request went through (for trying the live feed)."""
-        self.usage.add(record)
-        self.events.publish(RequestFinished(record))
 
 
 def main() -> None:  # pragma: no cover - interactive

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Static
 from ...views import CredentialView
 from ..format import ago, clip, credential_name, state_details, state_summary
 from ..messages import CredentialAction, CredentialActionRequested
-from .filtered import FilteredTablePanel
+from .filtered import FilteredTablePanel, matches_filter
 from .keyed_table import Row
 from .styles import set_text, state_style
 
@@ -37,10 +37,9 @@ SORTS: dict[str, Callable[[CredentialView], Any]] = {
 }
 
 
-def _matches(view: CredentialView, needle: str) -> bool:
-    hay = " ".join((view.provider, view.label, view.state, view.source, view.last_error,
-                    *view.models)).lower()
-    return all(word in hay for word in needle.lower().split())
+def _matches(view: CredentialView, filter_text: str) -> bool:
+    return matches_filter(filter_text, (view.provider, view.label, view.state, view.source,
+                                        view.last_error, *view.models))
 
 
 class CredentialsPanel(FilteredTablePanel):
@@ -52,7 +51,7 @@ class CredentialsPanel(FilteredTablePanel):
     FILTER_ID = "cred-filter"
     FILTER_PLACEHOLDER = "/ filter credentials"
     INFO_ID = "cred-info"
-    TABLE_ID = "cred-table"
+    BODY_ID = "cred-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "request('disable')", "Disable", id="credential.disable",

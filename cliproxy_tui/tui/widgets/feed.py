@@ -194,6 +194,3 @@ class RequestFeed(Vertical):
             title, width, right = _SPEC[key]
             parts.append(title.rjust(width) if right else title.ljust(width))
         set_text(self.query_one("#feed-header", Static), Text(" ".join(parts)))
-
-    def scroll_to_newest(self) -> None:
-        self.log_view.scroll_end(animate=False)

@@ -23,7 +23,7 @@ def _plain(cell: RenderableType) -> RenderableType:
 
 
 class KeyedTable(DataTable[RenderableType]):
-    """Rows keyed by a stable id (credential id, model id, request sequence)."""
+    """Rows keyed by a stable id (credential id, model id)."""
 
     DEFAULT_CSS = """
     KeyedTable {
@@ -53,9 +53,6 @@ class KeyedTable(DataTable[RenderableType]):
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
 
-    def cells_of(self, key: str) -> tuple[RenderableType, ...] | None:
-        return self._cells.get(key)
-
     def sync(self, rows: Sequence[Row]) -> None:
         """Make the table show exactly ``rows``, in that order."""
         wanted = [key for key, _ in rows]
@@ -84,33 +81,6 @@ class KeyedTable(DataTable[RenderableType]):
                         self.update_cell(key, col, _plain(new_cell), update_width=wider)
             self._cells[key] = cells
         self._restore_cursor(cursor_key)
-
-    def append(self, rows: Sequence[Row], max_rows: int) -> None:
-        """Add rows at the end (a live feed), keeping about the newest ``max_rows``.
-
-        A cursor on the last row follows the feed; one the user moved up stays on its row.
-        Old rows go in one rebuild once there are half as many again: removing rows one
-        by one costs a re-index of the whole table each.
-        """
-        if not rows:
-            return
-        following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
-        cursor_key = self.cursor_key
-        for key, cells in rows:
-            if key in self._cells:
-                continue
-            self.add_row(*map(_plain, cells), key=key)
-            self._cells[key] = cells
-        excess = len(self._cells) - max_rows
-        if excess > max_rows // 2:
-            old_y = self.scroll_y
-            self._rebuild(list(self._cells.items())[excess:], cursor_key)
-            if not following:
-                self.scroll_to(y=max(0, old_y - excess), animate=False)
-        if following:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-        else:
-            self._restore_cursor(cursor_key)
 
     def _rebuild(self, rows: Sequence[Row], cursor_key: str | None) -> None:
         old_row, scroll_x, scroll_y = self.cursor_row, self.scroll_x, self.scroll_y

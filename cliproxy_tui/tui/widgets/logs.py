@@ -12,16 +12,14 @@ from datetime import tzinfo
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import RichLog
 
 from ...events import LogLine
 from ..format import clock_time
-from .styles import set_text
+from .filtered import FilterBarPanel
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _RANK = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -29,17 +27,22 @@ _RANK = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 KEEP = 2000
 
 
-class LogsPanel(Vertical):
-    """Log tail. ``add_lines`` feeds it; ``paused``/``level``/``search`` shape the view."""
+class LogsPanel(FilterBarPanel):
+    """Log tail. ``add_lines`` feeds it; ``paused``/``level``/``filter_text`` shape the view."""
+
+    FILTER_ID = "log-search"
+    FILTER_PLACEHOLDER = "/ search logs"
+    INFO_ID = "log-status"
+    BODY_ID = "log-view"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "toggle_pause", "Pause/resume", id="logs.pause",
                 tooltip="Stop the tail to read; new lines are counted and shown on resume"),
         Binding("l", "cycle_level", "Level", id="logs.level",
                 tooltip="Show lines of at least DEBUG, INFO, WARNING or ERROR"),
-        Binding("slash", "focus_search", "Search", id="logs.search",
+        Binding("slash", "focus_filter", "Search", id="logs.search",
                 tooltip="Show only lines containing the text"),
-        Binding("escape", "leave_search", "Clear search", show=False,
+        Binding("escape", "leave_filter", "Clear search", show=False,
                 id="logs.clear_search"),
     ]
 
@@ -55,10 +58,6 @@ class LogsPanel(Vertical):
     """Lines that arrived while paused and match the filters."""
     level: reactive[str] = reactive("INFO", init=False)
     """The least severe level shown."""
-    search: reactive[str] = reactive("", init=False)
-    """Text a shown line must contain (case-insensitive)."""
-    shown: reactive[bool] = reactive(True, init=False)
-    """False while the panel's tab is hidden: updates are kept and drawn on showing."""
 
     def __init__(self, tz: tzinfo | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -67,20 +66,14 @@ class LogsPanel(Vertical):
         self._seq = 0
         self._shown_upto = 0
         self._dropped = 0
-        self._stale = False
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="panel-bar"):
-            yield Input(placeholder="/ search logs", id="log-search", compact=True)
-            yield Static(id="log-status", classes="panel-info")
-        yield RichLog(id="log-view", max_lines=KEEP, wrap=True, markup=False)
-
-    def on_mount(self) -> None:
-        self._redraw()
+        yield from super().compose()
+        yield RichLog(id=self.BODY_ID, max_lines=KEEP, wrap=True, markup=False)
 
     @property
     def view(self) -> RichLog:
-        return self.query_one("#log-view", RichLog)
+        return self.query_one(f"#{self.BODY_ID}", RichLog)
 
     @property
     def visible_lines(self) -> list[LogLine]:
@@ -111,7 +104,8 @@ class LogsPanel(Vertical):
     def _wanted(self, line: LogLine) -> bool:
         if _RANK.get(line.level, 20) < _RANK[self.level]:
             return False
-        needle = self.search.lower()
+        # the whole text, spaces and all: a log line is searched, not filtered by words
+        needle = self.filter_text.lower()
         return not needle or needle in line.message.lower() or needle in line.logger.lower()
 
     def _render_line(self, line: LogLine) -> Text:
@@ -123,16 +117,11 @@ class LogsPanel(Vertical):
         text = Text.assemble((clock_time(line.time, self._tz) + " ", "dim"),
                              (f"{line.level:<7} ", level_style.get(line.level, "")),
                              (f"{name}: ", "dim"), line.message)
-        if self.search:
-            text.highlight_words([self.search], style="reverse", case_sensitive=False)
+        if self.filter_text:
+            text.highlight_words([self.filter_text], style="reverse", case_sensitive=False)
         return text
 
-    def _redraw(self) -> None:
-        if not self.is_mounted:
-            return
-        if not self.shown:
-            self._stale = True
-            return
+    def _draw_rows(self) -> None:
         log = self.view
         log.clear()
         for line in self.visible_lines:
@@ -152,48 +141,23 @@ class LogsPanel(Vertical):
             parts.append("following")
         if self._dropped:
             parts.append(f"{self._dropped} skipped in bursts")
-        set_text(self.query_one("#log-status", Static), " · ".join(parts))
-
-    def watch_shown(self, shown: bool) -> None:
-        if shown and self._stale:
-            self._stale = False
-            self._redraw()
+        self._show_info(" · ".join(parts))
 
     def watch_paused(self, paused: bool) -> None:
         if not paused:
             self._shown_upto = self._seq
             self.pending = 0
-            self._redraw()
+            self._refresh_rows()
         self._show_status()
 
     def watch_pending(self) -> None:
         self._show_status()
 
     def watch_level(self) -> None:
-        self._redraw()
-
-    def watch_search(self) -> None:
-        self._redraw()
+        self._refresh_rows()
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
 
     def action_cycle_level(self) -> None:
         self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
-
-    def action_focus_search(self) -> None:
-        self.query_one("#log-search", Input).focus()
-
-    def action_leave_search(self) -> None:
-        box = self.query_one("#log-search", Input)
-        if box.has_focus:
-            box.value = ""
-        self.view.focus()
-
-    @on(Input.Changed, "#log-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self.search = event.value
-
-    @on(Input.Submitted, "#log-search")
-    def _search_submitted(self) -> None:
-        self.view.focus()

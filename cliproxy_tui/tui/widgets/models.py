@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 
 from ...views import ModelView
-from .filtered import FilteredTablePanel
+from .filtered import FilteredTablePanel, matches_filter
 from .keyed_table import Row
 
 
@@ -21,7 +21,7 @@ class ModelsPanel(FilteredTablePanel):
     FILTER_ID = "model-filter"
     FILTER_PLACEHOLDER = "/ filter models"
     INFO_ID = "model-info"
-    TABLE_ID = "model-table"
+    BODY_ID = "model-table"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="models.filter",
@@ -49,14 +49,13 @@ class ModelsPanel(FilteredTablePanel):
 
     def _draw_rows(self) -> None:
         rows = [self._row(m) for m in sorted(self.models, key=lambda m: m.id)]
-        needle = self.filter_text.lower().split()
-        if needle:
-            rows = [r for r in rows
-                    if all(w in " ".join(map(str, r[1])).lower() for w in needle)]
+        filtering = bool(self.filter_text.split())
+        if filtering:
+            rows = [r for r in rows if matches_filter(self.filter_text, map(str, r[1]))]
         self.table.sync(rows)
         usable = sum(1 for m in self.models if m.available)
         info = f"{usable} of {len(self.models)} available now"
-        if needle:
+        if filtering:
             info += f" · {len(rows)} shown"
         self._show_info(info)
 
